@@ -1,0 +1,196 @@
+"""Read a recording and refuse what soundfile would let through silently."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import soundfile as sf
+
+ALLOWED_FORMATS = {"WAV", "FLAC", "OGG", "MP3", "AIFF", "W64", "RF64"}
+ALLOWED_SUBTYPES = {
+    "PCM_16",
+    "PCM_24",
+    "PCM_32",
+    "PCM_U8",
+    "PCM_S8",
+    "FLOAT",
+    "DOUBLE",
+    "ULAW",
+    "ALAW",
+    "VORBIS",
+    "OPUS",
+    "MPEG_LAYER_III",
+}
+AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".w64"}
+MAX_CHANNELS = 8
+MIN_RATE_HZ, MAX_RATE_HZ = 4_000, 192_000
+
+
+class AudioError(Exception):
+    """A recording that cannot be used; str() is a sentence for the person at the keyboard."""
+
+
+class UnreadableAudio(AudioError):
+    pass
+
+
+class UnsupportedFormat(AudioError):
+    pass
+
+
+class EmptyAudio(AudioError):
+    pass
+
+
+class TruncatedAudio(AudioError):
+    pass
+
+
+class TooManyChannels(AudioError):
+    pass
+
+
+class BadSampleRate(AudioError):
+    pass
+
+
+class CorruptSamples(AudioError):
+    pass
+
+
+class ChecksumMismatch(AudioError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AudioInfo:
+    path: Path
+    sample_rate_hz: int
+    channels: int
+    frames: int
+    format: str
+    subtype: str
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sample_rate_hz
+
+
+@dataclass(frozen=True, slots=True)
+class Audio:
+    info: AudioInfo
+    samples: npt.NDArray[np.float32]  # shape (frames, channels)
+
+    def mono(self) -> npt.NDArray[np.float32]:
+        if self.samples.shape[1] == 1:
+            return self.samples[:, 0]
+        return np.asarray(self.samples.mean(axis=1, dtype=np.float32), dtype=np.float32)
+
+
+def probe(path: Path) -> AudioInfo:
+    """Header checks that need no decoding."""
+    name = path.name
+    if not path.is_file():
+        raise UnreadableAudio(f"{name}: the file does not exist or is not a file.")
+    if path.stat().st_size == 0:
+        raise EmptyAudio(f"{name}: the file is empty (0 bytes).")
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        # libsndfile says "file does not exist" for garbage; it does exist, so say what is true
+        raise UnreadableAudio(
+            f"{name}: not a recording Earmark can read: damaged, or not audio at all."
+        ) from exc
+    if info.format not in ALLOWED_FORMATS or info.subtype not in ALLOWED_SUBTYPES:
+        raise UnsupportedFormat(
+            f"{name}: {info.format}/{info.subtype} is not supported; use WAV, FLAC, OGG or MP3."
+        )
+    if not 1 <= info.channels <= MAX_CHANNELS:
+        raise TooManyChannels(
+            f"{name}: {info.channels} channels; Earmark opens recordings of 1 to {MAX_CHANNELS}."
+        )
+    if not MIN_RATE_HZ <= info.samplerate <= MAX_RATE_HZ:
+        raise BadSampleRate(
+            f"{name}: sample rate {info.samplerate} Hz is outside "
+            f"{MIN_RATE_HZ}-{MAX_RATE_HZ} Hz; the header is probably damaged."
+        )
+    if info.frames <= 0:
+        raise EmptyAudio(f"{name}: the recording holds no audio.")
+    return AudioInfo(path, info.samplerate, info.channels, info.frames, info.format, info.subtype)
+
+
+def _declared_pcm_frames(path: Path, info: AudioInfo) -> int | None:
+    """Frames the WAV data chunk declares, read from the header itself.
+
+    libsndfile trims a lying or truncated data chunk to what is there, so its frame count cannot
+    reveal a truncated file; the chunk header can.
+    """
+    if info.format != "WAV":
+        return None
+    with path.open("rb") as f:
+        head = f.read(12)
+        if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        block_align = 0
+        while True:
+            hdr = f.read(8)
+            if len(hdr) < 8:
+                return None
+            cid, size = hdr[:4], int.from_bytes(hdr[4:], "little")
+            if cid == b"fmt ":
+                fmt = f.read(size + (size & 1))
+                block_align = int.from_bytes(fmt[12:14], "little")
+            elif cid == b"data":
+                if not block_align or size == 0xFFFFFFFF:
+                    return None
+                return size // block_align
+            else:
+                f.seek(size + (size & 1), 1)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load(
+    path: Path,
+    expected_sha256: str | None = None,
+    expected_duration_s: float | None = None,
+) -> Audio:
+    """Decode as float32 (frames, channels) and validate everything DESIGN.md lists."""
+    info = probe(path)
+    name = path.name
+    if expected_sha256 is not None and sha256_of(path) != expected_sha256.lower():
+        raise ChecksumMismatch(
+            f"{name}: the file differs from the one the server sent (checksum mismatch); "
+            "download it again."
+        )
+    try:
+        data, _ = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise UnreadableAudio(f"{name}: decoding failed part-way ({exc}).") from None
+    samples: npt.NDArray[np.float32] = np.ascontiguousarray(data)
+    if samples.shape[0] == 0:
+        raise EmptyAudio(f"{name}: the recording holds no audio.")
+    declared = _declared_pcm_frames(path, info)
+    if samples.shape[0] != info.frames or (declared is not None and declared != info.frames):
+        want = declared if declared is not None else info.frames
+        raise TruncatedAudio(
+            f"{name}: the file is cut short: {samples.shape[0]} of {want} frames "
+            "are there. Copy it again from its source."
+        )
+    if not np.isfinite(samples).all():
+        raise CorruptSamples(f"{name}: the audio contains invalid values (NaN or infinity).")
+    if expected_duration_s is not None and abs(info.duration_s - expected_duration_s) > 0.05:
+        raise TruncatedAudio(
+            f"{name}: {info.duration_s:.2f} s long, but {expected_duration_s:.2f} s expected."
+        )
+    return Audio(info, samples)

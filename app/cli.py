@@ -1,0 +1,110 @@
+"""The `earmark` command: open, import, export."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from app import __version__
+from app.audio.load import AudioError
+from app.project import ProjectError, export_jsonl, export_nemo, import_source, open_project
+from app.store.db import Store, StoreError
+from app.store.paths import resources_dir
+from app.syslibs import INSTALL_HINT, missing_packages, package_for_import_error
+
+
+def _samples() -> Path:
+    return resources_dir() / "samples"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="earmark", description="Speech-data annotation workstation.")
+    p.add_argument("--version", action="version", version=f"earmark {__version__}")
+    sub = p.add_subparsers(dest="command")
+    o = sub.add_parser("open", help="open a folder of recordings or a JSONL manifest")
+    o.add_argument("path", nargs="?", type=Path, help="default: the bundled sample recordings")
+    o.add_argument("--keys", choices=["default", "otranscribe"], help="key preset to use")
+    i = sub.add_parser("import", help="check and queue recordings without opening a window")
+    i.add_argument("path", type=Path)
+    e = sub.add_parser("export", help="write a project's annotations")
+    e.add_argument("path", type=Path, help="the folder or manifest that was opened")
+    e.add_argument("--format", choices=["jsonl", "nemo"], default="jsonl")
+    e.add_argument("-o", "--output", type=Path, help="default: standard output")
+    e.add_argument("--all", action="store_true", help="include items not yet submitted (jsonl)")
+    return p
+
+
+def cmd_import(path: Path) -> int:
+    project = open_project(path)
+    try:
+        report = import_source(path, project.store)
+    finally:
+        project.store.close()
+    for r in report.refused:
+        _say(f"refused: {r.name}: {r.reason}")
+    _say(
+        f"{len(report.accepted)} recording(s) queued, {len(report.refused)} refused"
+        f" ({project.source})."
+    )
+    return 1 if report.refused else 0
+
+
+def cmd_export(path: Path, fmt: str, output: Path | None, include_todo: bool) -> int:
+    project = open_project(path)
+    try:
+        if output is None:
+            n = _write(fmt, project.store, sys.stdout, include_todo)
+        else:
+            tmp = output.with_name(output.name + ".part")
+            with tmp.open("w", encoding="utf-8") as f:
+                n = _write(fmt, project.store, f, include_todo)
+            tmp.replace(output)
+    finally:
+        project.store.close()
+    _say(f"exported {n} line(s) as {fmt}", err=True)
+    return 0
+
+
+def _write(fmt: str, store: Store, out: TextIO, include_todo: bool) -> int:
+    return export_jsonl(store, out, include_todo) if fmt == "jsonl" else export_nemo(store, out)
+
+
+def _say(line: str, err: bool = False) -> None:
+    (sys.stderr if err else sys.stdout).write(line + "\n")
+
+
+def cmd_open(path: Path | None, preset: str | None) -> int:
+    missing = missing_packages()
+    if missing:
+        _say(
+            "Earmark cannot start: system libraries are missing.\n"
+            + INSTALL_HINT.format(packages=" ".join(missing)),
+            err=True,
+        )
+        return 3
+    try:
+        from app.main import run_workstation
+    except ImportError as exc:
+        pkg = package_for_import_error(str(exc))
+        if pkg is None:
+            raise
+        _say(f"Earmark cannot start: {exc}.\n" + INSTALL_HINT.format(packages=pkg), err=True)
+        return 3
+    return run_workstation(path or _samples(), preset)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "import":
+            return cmd_import(args.path)
+        if args.command == "export":
+            return cmd_export(args.path, args.format, args.output, args.all)
+        return cmd_open(getattr(args, "path", None), getattr(args, "keys", None))
+    except (ProjectError, StoreError, AudioError) as exc:
+        _say(f"earmark: {exc}", err=True)
+        return 2

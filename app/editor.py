@@ -1,0 +1,312 @@
+"""The one place the open annotation changes: edits, undo/redo, persistence, the work queue.
+
+Qt-free: listeners are plain callables, and database writes go through a `Runner` that the
+composition root provides (one writer thread in the app, inline in tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, TypeVar
+
+from app.model import annotation as ops
+from app.model.annotation import Annotation, EditError, Status
+from app.model.task import Task
+from app.store.db import Saved, SessionState, Store, StoreError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+IDLE_AFTER_S = 30.0  # activity gaps longer than this are idle, not work time
+COALESCE_S = 1.5  # typing in one segment within this gap is one undo step
+
+
+class Runner(Protocol):
+    def write(
+        self,
+        work: Callable[[], T],
+        on_done: Callable[[T], None],
+        on_fail: Callable[[BaseException], None],
+    ) -> None: ...
+
+
+class InlineRunner:
+    """Runs writes on the caller's thread; for command-line tools and tests."""
+
+    def write(
+        self,
+        work: Callable[[], T],
+        on_done: Callable[[T], None],
+        on_fail: Callable[[BaseException], None],
+    ) -> None:
+        try:
+            result = work()
+        except Exception as exc:  # noqa: BLE001 - reported to the listener
+            on_fail(exc)
+            return
+        on_done(result)
+
+
+@dataclass(frozen=True, slots=True)
+class UndoStep:
+    label: str
+    before: Annotation
+    after: Annotation
+    coalesce_key: tuple[Any, ...] | None
+    at: float
+
+
+class Editor:
+    def __init__(self, store: Store, runner: Runner, clock: Callable[[], float] = time.monotonic):
+        self.store = store
+        self.runner = runner
+        self.clock = clock
+        self.tasks: list[Task] = store.tasks()
+        self.index = -1
+        self.annotation: Annotation | None = None
+        self.segment = 0
+        self.rev = 0
+        self.saved_rev = 0
+        self.save_error = ""
+        self._undo: list[UndoStep] = []
+        self._redo: list[UndoStep] = []
+        self._last_activity: float | None = None
+        self.changed: list[Callable[[], None]] = []  # annotation or current segment changed
+        self.task_opened: list[Callable[[], None]] = []
+        self.save_state_changed: list[Callable[[], None]] = []
+        self.error: list[Callable[[str], None]] = []
+        self.playhead_s = 0.0
+        self.view: tuple[float, float] | None = None
+
+    # -- queue -------------------------------------------------------------------------------
+    @property
+    def task(self) -> Task | None:
+        return self.tasks[self.index] if 0 <= self.index < len(self.tasks) else None
+
+    def statuses(self) -> dict[str, Status]:
+        return {tid: a.status for tid, (_rev, a) in self.store.annotations().items()}
+
+    def resume(self) -> None:
+        """Open the task, segment and place where the annotator was last time."""
+        if not self.tasks:
+            return
+        s = self.store.session()
+        ids = [t.id for t in self.tasks]
+        index = ids.index(s.task_id) if s.task_id in ids else self._first_open_index()
+        self.open_task(index, segment=s.segment, playhead_s=s.playhead_s)
+        if s.view_start_s is not None and s.view_end_s is not None:
+            self.view = (s.view_start_s, s.view_end_s)
+
+    def _first_open_index(self) -> int:
+        statuses = self.statuses()
+        for k, t in enumerate(self.tasks):
+            if statuses.get(t.id, Status.TODO) == Status.TODO:
+                return k
+        return 0
+
+    def open_task(self, index: int, segment: int = 0, playhead_s: float = 0.0) -> None:
+        if not 0 <= index < len(self.tasks):
+            return
+        self._account_activity()
+        task = self.tasks[index]
+        stored = self.store.annotation(task.id)
+        if stored is None:
+            self.rev, self.annotation = (
+                0,
+                ops.initial_annotation(
+                    task.duration_s, task.asr_text, task.predicted_intent, task.predicted_slots
+                ),
+            )
+        else:
+            self.rev, self.annotation = stored
+        self.saved_rev = self.rev
+        self.index = index
+        self.segment = max(0, min(segment, len(self.annotation.segments) - 1))
+        self.playhead_s = playhead_s
+        self.view = None
+        self._undo.clear()
+        self._redo.clear()
+        self._last_activity = None
+        self.save_session()
+        _emit(self.task_opened)
+        _emit(self.changed)
+
+    def next_task(self, step: int = 1) -> None:
+        if self.tasks:
+            self.open_task(max(0, min(len(self.tasks) - 1, self.index + step)))
+
+    # -- edits -------------------------------------------------------------------------------
+    def apply(
+        self,
+        label: str,
+        edit: Callable[..., Annotation],
+        *args: Any,
+        coalesce_key: tuple[Any, ...] | None = None,
+    ) -> bool:
+        """Apply one edit as one undo step; False (and an error message) if it cannot apply."""
+        if self.annotation is None:
+            return False
+        before = self.annotation
+        try:
+            after = edit(before, *args)
+        except EditError as exc:
+            _emit(self.error, str(exc))
+            return False
+        if after == before:
+            return True
+        now = self.clock()
+        top = self._undo[-1] if self._undo else None
+        if (
+            coalesce_key is not None
+            and top is not None
+            and top.coalesce_key == coalesce_key
+            and now - top.at < COALESCE_S
+        ):
+            self._undo[-1] = replace(top, after=after, at=now)
+        else:
+            self._undo.append(UndoStep(label, before, after, coalesce_key, now))
+        self._redo.clear()
+        self._set(after)
+        return True
+
+    def undo(self) -> str | None:
+        if not self._undo or self.annotation is None:
+            return None
+        step = self._undo.pop()
+        self._redo.append(step)
+        self._set(replace(step.before, active_ms=self.annotation.active_ms))
+        return step.label
+
+    def redo(self) -> str | None:
+        if not self._redo or self.annotation is None:
+            return None
+        step = self._redo.pop()
+        self._undo.append(replace(step, coalesce_key=None))
+        self._set(replace(step.after, active_ms=self.annotation.active_ms))
+        return step.label
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def select_segment(self, index: int) -> None:
+        if self.annotation is None:
+            return
+        self.segment = max(0, min(index, len(self.annotation.segments) - 1))
+        self.save_session()
+        _emit(self.changed)
+
+    def note_activity(self) -> None:
+        """A key or click: time since the last one counts as work unless it was idle."""
+        now = self.clock()
+        if self._last_activity is not None and self.annotation is not None:
+            gap = now - self._last_activity
+            if gap < IDLE_AFTER_S:
+                self.annotation = ops.add_active_ms(self.annotation, int(gap * 1000))
+        self._last_activity = now
+
+    def _account_activity(self) -> None:
+        if self.annotation is not None and self._last_activity is not None:
+            self.note_activity()
+            self._persist()
+
+    def submit_and_next(self, check: Callable[[Annotation], list[str]]) -> bool:
+        """Submit when the checker finds nothing; then open the next task."""
+        if self.annotation is None:
+            return False
+        problems = check(self.annotation)
+        if problems:
+            _emit(self.error, "Not submitted: " + " ".join(problems))
+            return False
+        self.note_activity()
+        self.apply("Submit", ops.mark_submitted)
+        self._move_on()
+        return True
+
+    def skip_and_next(self, reason: str) -> bool:
+        self.note_activity()
+        if not self.apply("Skip", ops.mark_skipped, reason):
+            return False
+        self._move_on()
+        return True
+
+    def _move_on(self) -> None:
+        statuses = self.statuses()
+        statuses[self.tasks[self.index].id] = (
+            self.annotation.status if self.annotation else Status.TODO
+        )
+        n = len(self.tasks)
+        for step in range(1, n + 1):
+            k = (self.index + step) % n
+            if statuses.get(self.tasks[k].id, Status.TODO) == Status.TODO:
+                self.open_task(k)
+                return
+        self.open_task(min(self.index + 1, n - 1))
+
+    # -- persistence -------------------------------------------------------------------------
+    def session_state(self) -> SessionState:
+        task = self.task
+        view = self.view or (None, None)
+        return SessionState(
+            task.id if task else None, self.segment, self.playhead_s, view[0], view[1]
+        )
+
+    def save_session(self) -> None:
+        state = self.session_state()
+        self.runner.write(lambda: self.store.save_session(state), _ignore, self._failed)
+
+    def _set(self, after: Annotation) -> None:
+        self.annotation = after
+        self.segment = max(0, min(self.segment, len(after.segments) - 1))
+        self._persist()
+        _emit(self.changed)
+
+    def _persist(self) -> None:
+        task, annotation = self.task, self.annotation
+        if task is None or annotation is None:
+            return
+        self.rev += 1
+        rev, state = self.rev, self.session_state()
+        _emit(self.save_state_changed)
+        self.runner.write(
+            lambda: self.store.save_annotation(task.id, rev, annotation, state),
+            self._saved,
+            self._failed,
+        )
+
+    def _saved(self, saved: Saved) -> None:
+        task = self.task
+        if task is not None and saved.task_id == task.id:
+            self.saved_rev = max(self.saved_rev, saved.rev)
+        self.save_error = ""
+        _emit(self.save_state_changed)
+
+    def _failed(self, exc: BaseException) -> None:
+        log.error("save failed: %s", exc)
+        self.save_error = str(exc) if isinstance(exc, StoreError) else f"Not saved: {exc}"
+        _emit(self.save_state_changed)
+        _emit(self.error, self.save_error)
+
+    def retry_save(self) -> None:
+        """After a failure (full disk), write the current value again."""
+        self._persist()
+
+    @property
+    def is_saved(self) -> bool:
+        return self.saved_rev >= self.rev and not self.save_error
+
+
+def _ignore(_: object) -> None:
+    return None
+
+
+def _emit(listeners: list[Callable[..., None]], *args: Any) -> None:
+    for fn in list(listeners):
+        fn(*args)

@@ -1,0 +1,60 @@
+"""Composition root: builds the long-lived objects and wires them; nothing else does."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.audio.player import Player
+from app.editor import Editor
+from app.project import ProjectError, import_source, open_project
+from app.store.settings import Settings
+from app.tasks import QtRunner
+from app.ui.controller import Controller
+from app.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def build(
+    source: Path, preset: str | None = None, settings: Settings | None = None
+) -> tuple[Controller, QtRunner]:
+    """Everything the window needs, for the app and for tests."""
+    project = open_project(source)
+    report = import_source(source, project.store)
+    runner = QtRunner()
+    editor = Editor(project.store, runner)
+    window = MainWindow(project.taxonomy, project.conventions)
+    settings = settings or Settings()
+    if preset:
+        prefs = settings.load()
+        from dataclasses import replace
+
+        settings.save(replace(prefs, key_preset=preset))
+    ctrl = Controller(project, editor, Player(), runner, settings, window)
+    if report.refused:
+        names = "; ".join(f"{r.name}: {r.reason}" for r in report.refused[:5])
+        more = f" (and {len(report.refused) - 5} more)" if len(report.refused) > 5 else ""
+        window.show_banner(f"{len(report.refused)} file(s) left out of the queue: {names}{more}")
+    return ctrl, runner
+
+
+def run_workstation(source: Path, preset: str | None = None) -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("Earmark")
+    app.setOrganizationName("earmark")
+    try:
+        ctrl, runner = build(source, preset)
+    except ProjectError as exc:
+        QMessageBox.critical(None, "Earmark cannot open this", str(exc))
+        return 2
+    ctrl.window.show()
+    QTimer.singleShot(0, ctrl.start)
+    code = app.exec()
+    runner.shutdown()
+    ctrl.project.store.close()
+    return int(code)

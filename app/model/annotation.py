@@ -1,0 +1,261 @@
+"""The annotation of one recording as an immutable value, and the edits on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from app.model.slots import Slot, reanchor_slots
+
+MIN_SEGMENT_S = 0.05
+
+
+class Flag(StrEnum):
+    NOT_DEVICE_DIRECTED = "not_device_directed"
+    PERSONAL_DATA = "personal_data"
+    UNINTELLIGIBLE = "unintelligible"
+    WRONG_LANGUAGE = "wrong_language"
+    DISTRESSING = "distressing"
+
+
+FLAG_TITLES: dict[Flag, str] = {
+    Flag.NOT_DEVICE_DIRECTED: "Not device-directed",
+    Flag.PERSONAL_DATA: "Contains personal data",
+    Flag.UNINTELLIGIBLE: "Unintelligible",
+    Flag.WRONG_LANGUAGE: "Wrong language",
+    Flag.DISTRESSING: "Distressing content",
+}
+
+
+class Status(StrEnum):
+    TODO = "todo"
+    SUBMITTED = "submitted"
+    SKIPPED = "skipped"
+
+
+class EditError(ValueError):
+    """An edit that cannot apply to the current value; the message is for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    start_s: float
+    end_s: float
+    text: str = ""
+    slots: tuple[Slot, ...] = ()
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    segments: tuple[Segment, ...]
+    intent: str | None = None
+    flags: frozenset[Flag] = field(default_factory=frozenset)
+    status: Status = Status.TODO
+    skip_reason: str = ""
+    active_ms: int = 0
+
+    @property
+    def transcript(self) -> str:
+        return " ".join(s.text.strip() for s in self.segments if s.text.strip())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "segments": [
+                {
+                    "start_s": round(s.start_s, 6),
+                    "end_s": round(s.end_s, 6),
+                    "text": s.text,
+                    "slots": [
+                        {"type": x.type, "start_word": x.start_word, "end_word": x.end_word}
+                        for x in s.slots
+                    ],
+                }
+                for s in self.segments
+            ],
+            "intent": self.intent,
+            "flags": sorted(f.value for f in self.flags),
+            "status": self.status.value,
+            "skip_reason": self.skip_reason,
+            "active_ms": self.active_ms,
+        }
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> Annotation:
+        return Annotation(
+            segments=tuple(
+                Segment(
+                    float(s["start_s"]),
+                    float(s["end_s"]),
+                    str(s.get("text", "")),
+                    tuple(
+                        Slot(str(x["type"]), int(x["start_word"]), int(x["end_word"]))
+                        for x in s.get("slots", [])
+                    ),
+                )
+                for s in data["segments"]
+            ),
+            intent=data.get("intent"),
+            flags=frozenset(Flag(f) for f in data.get("flags", [])),
+            status=Status(data.get("status", "todo")),
+            skip_reason=str(data.get("skip_reason", "")),
+            active_ms=int(data.get("active_ms", 0)),
+        )
+
+
+def initial_annotation(
+    duration_s: float,
+    asr_text: str = "",
+    predicted_intent: str | None = None,
+    predicted_slots: tuple[Slot, ...] = (),
+) -> Annotation:
+    """One segment over the whole recording, pre-filled from the ASR hypothesis and prediction."""
+    return Annotation(
+        segments=(Segment(0.0, duration_s, asr_text, predicted_slots),),
+        intent=predicted_intent,
+    )
+
+
+def _check_index(a: Annotation, index: int) -> Segment:
+    if not 0 <= index < len(a.segments):
+        raise EditError("There is no such segment.")
+    return a.segments[index]
+
+
+def _with_segments(a: Annotation, segments: list[Segment]) -> Annotation:
+    return replace(a, segments=tuple(segments))
+
+
+def set_text(a: Annotation, index: int, text: str) -> Annotation:
+    """New transcript for one segment; its slots follow their words."""
+    seg = _check_index(a, index)
+    slots = reanchor_slots(seg.text, text, seg.slots)
+    segs = list(a.segments)
+    segs[index] = replace(seg, text=text, slots=slots)
+    return _with_segments(a, segs)
+
+
+def split_segment(a: Annotation, at_s: float, text_split_char: int | None = None) -> Annotation:
+    """Split the segment under at_s; the text splits at text_split_char (Praat's Enter)."""
+    inside = [
+        k
+        for k, s in enumerate(a.segments)
+        if s.start_s + MIN_SEGMENT_S <= at_s <= s.end_s - MIN_SEGMENT_S
+    ]
+    if not inside:
+        raise EditError("Put the playhead inside a segment, away from its edges, to split it.")
+    i = inside[0]
+    seg = a.segments[i]
+    cut = len(seg.text) if text_split_char is None else max(0, min(text_split_char, len(seg.text)))
+    left_text, right_text = seg.text[:cut].rstrip(), seg.text[cut:].lstrip()
+    n_left = len(left_text.split())
+    left_slots = tuple(s for s in seg.slots if s.end_word <= n_left)
+    right_slots = tuple(
+        Slot(s.type, s.start_word - n_left, s.end_word - n_left)
+        for s in seg.slots
+        if s.start_word >= n_left
+    )
+    left = Segment(seg.start_s, at_s, left_text, left_slots)
+    right = Segment(at_s, seg.end_s, right_text, right_slots)
+    segs = list(a.segments)
+    segs[i : i + 1] = [left, right]
+    return _with_segments(a, segs)
+
+
+def merge_with_next(a: Annotation, index: int) -> Annotation:
+    seg = _check_index(a, index)
+    if index + 1 >= len(a.segments):
+        raise EditError("The last segment has no next segment to merge with.")
+    nxt = a.segments[index + 1]
+    n_left = len(seg.text.split())
+    moved = tuple(Slot(s.type, s.start_word + n_left, s.end_word + n_left) for s in nxt.slots)
+    text = " ".join(t for t in (seg.text.strip(), nxt.text.strip()) if t)
+    merged = Segment(seg.start_s, nxt.end_s, text, seg.slots + moved)
+    segs = list(a.segments)
+    segs[index : index + 2] = [merged]
+    return _with_segments(a, segs)
+
+
+def delete_segment(a: Annotation, index: int) -> Annotation:
+    _check_index(a, index)
+    if len(a.segments) == 1:
+        raise EditError("A recording keeps at least one segment; clear its text instead.")
+    segs = list(a.segments)
+    del segs[index]
+    return _with_segments(a, segs)
+
+
+def move_boundary(
+    a: Annotation, index: int, edge: str, to_s: float, duration_s: float
+) -> Annotation:
+    """Move a segment's start or end; neighbours are not overlapped."""
+    seg = _check_index(a, index)
+    segs = list(a.segments)
+    if edge == "start":
+        low = segs[index - 1].end_s if index > 0 else 0.0
+        new = min(max(to_s, low), seg.end_s - MIN_SEGMENT_S)
+        segs[index] = replace(seg, start_s=new)
+    elif edge == "end":
+        high = segs[index + 1].start_s if index + 1 < len(segs) else duration_s
+        new = max(min(to_s, high), seg.start_s + MIN_SEGMENT_S)
+        segs[index] = replace(seg, end_s=new)
+    else:
+        raise ValueError(f"edge must be 'start' or 'end', not {edge!r}")
+    return _with_segments(a, segs)
+
+
+def add_slot(a: Annotation, index: int, slot: Slot) -> Annotation:
+    seg = _check_index(a, index)
+    n_words = len(seg.text.split())
+    if not 0 <= slot.start_word < slot.end_word <= n_words:
+        raise EditError("Select one or more words of the transcript to mark a slot.")
+    kept = tuple(
+        s for s in seg.slots if s.end_word <= slot.start_word or s.start_word >= slot.end_word
+    )
+    slots = tuple(sorted(kept + (slot,), key=lambda s: s.start_word))
+    segs = list(a.segments)
+    segs[index] = replace(seg, slots=slots)
+    return _with_segments(a, segs)
+
+
+def remove_slots_at(a: Annotation, index: int, word: int) -> Annotation:
+    seg = _check_index(a, index)
+    slots = tuple(s for s in seg.slots if not s.start_word <= word < s.end_word)
+    if slots == seg.slots:
+        raise EditError("There is no slot on that word.")
+    segs = list(a.segments)
+    segs[index] = replace(seg, slots=slots)
+    return _with_segments(a, segs)
+
+
+def set_intent(a: Annotation, intent: str | None) -> Annotation:
+    return replace(a, intent=intent)
+
+
+def toggle_flag(a: Annotation, flag: Flag) -> Annotation:
+    return replace(a, flags=a.flags ^ {flag})
+
+
+def mark_submitted(a: Annotation) -> Annotation:
+    return replace(a, status=Status.SUBMITTED, skip_reason="")
+
+
+def mark_skipped(a: Annotation, reason: str) -> Annotation:
+    if not reason.strip():
+        raise EditError("Give a reason for skipping.")
+    return replace(a, status=Status.SKIPPED, skip_reason=reason.strip())
+
+
+def add_active_ms(a: Annotation, ms: int) -> Annotation:
+    return replace(a, active_ms=a.active_ms + max(0, ms))
+
+
+def segment_at(a: Annotation, t_s: float) -> int | None:
+    for i, seg in enumerate(a.segments):
+        if seg.start_s <= t_s < seg.end_s:
+            return i
+    return None

@@ -1,0 +1,109 @@
+"""A project's transcription conventions and the checker that blocks a bad submission."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    text: str  # what is inserted, e.g. "[noise]"
+    title: str
+    key: str = ""  # one key for insertion, e.g. "Alt+N"; bound by the keymap
+
+
+@dataclass(frozen=True, slots=True)
+class Conventions:
+    tags: tuple[Tag, ...]
+    fillers: tuple[str, ...] = ("uh", "um", "er", "hmm")
+    digits_allowed: bool = False
+    partial_word_suffix: str = "-"
+
+    @property
+    def tag_texts(self) -> frozenset[str]:
+        return frozenset(t.text for t in self.tags)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    start_char: int
+    end_char: int
+    message: str
+
+
+def load_conventions(path: Path) -> Conventions:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return Conventions(
+        tags=tuple(
+            Tag(str(t["text"]), str(t.get("title", t["text"])), str(t.get("key", "")))
+            for t in data["tags"]
+        ),
+        fillers=tuple(str(f) for f in data.get("fillers", ())),
+        digits_allowed=bool(data.get("digits_allowed", False)),
+        partial_word_suffix=str(data.get("partial_word_suffix", "-")),
+    )
+
+
+_BRACKETED = re.compile(r"\[[^\[\]]*\]")
+_DIGIT = re.compile(r"\d+")
+_TOKEN = re.compile(r"\S+")
+
+
+def check_transcript(text: str, conv: Conventions) -> list[Problem]:
+    """Every problem with one transcript, in reading order; empty when it may be submitted."""
+    problems: list[Problem] = []
+    depth, opened_at = 0, 0
+    for i, ch in enumerate(text):
+        if ch == "[":
+            if depth:
+                problems.append(Problem(i, i + 1, "A tag is opened inside another tag."))
+            depth, opened_at = depth + 1, i
+        elif ch == "]":
+            if not depth:
+                problems.append(Problem(i, i + 1, "']' closes no tag."))
+            else:
+                depth -= 1
+    if depth:
+        problems.append(Problem(opened_at, len(text), "'[' is never closed."))
+    for m in _BRACKETED.finditer(text):
+        if m.group(0) not in conv.tag_texts:
+            known = ", ".join(sorted(conv.tag_texts))
+            problems.append(
+                Problem(m.start(), m.end(), f"Unknown tag {m.group(0)}; known tags: {known}.")
+            )
+    if not conv.digits_allowed:
+        for m in _DIGIT.finditer(text):
+            problems.append(
+                Problem(m.start(), m.end(), f"Write numbers as words, not '{m.group(0)}'.")
+            )
+    for m in _TOKEN.finditer(text):
+        tok = m.group(0)
+        if tok.startswith("[") or tok.endswith("]"):
+            continue
+        if tok == conv.partial_word_suffix or tok.startswith(conv.partial_word_suffix):
+            problems.append(
+                Problem(m.start(), m.end(), f"A partial word needs letters before '{tok[0]}'.")
+            )
+    if "  " in text:
+        k = text.index("  ")
+        problems.append(Problem(k, k + 2, "Double space."))
+    problems.sort(key=lambda p: p.start_char)
+    return problems
+
+
+def tag_spans(text: str, conv: Conventions) -> list[tuple[int, int, bool]]:
+    """(start, end, known) of every tag, filler and partial word, for highlighting."""
+    out = [(m.start(), m.end(), m.group(0) in conv.tag_texts) for m in _BRACKETED.finditer(text)]
+    fillers = set(conv.fillers)
+    for m in _TOKEN.finditer(text):
+        tok = m.group(0)
+        if tok.lower() in fillers or (
+            len(tok) > 1 and tok.endswith(conv.partial_word_suffix) and not tok.startswith("[")
+        ):
+            out.append((m.start(), m.end(), True))
+    out.sort()
+    return out

@@ -1,0 +1,1 @@
+"""Where things are kept: paths, settings, the local SQLite store."""

@@ -1,0 +1,255 @@
+"""The local store: tasks, annotations, the outbox and where the annotator was.
+
+SQLite with WAL and synchronous=FULL; each edit is one short transaction that writes the
+annotation and its outbox row together, so "saved" can be shown after COMMIT and mean it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.model.annotation import Annotation
+from app.model.slots import Slot
+from app.model.task import Task
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (
+    id TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    audio_path TEXT NOT NULL UNIQUE,
+    duration_s REAL NOT NULL,
+    sample_rate_hz INTEGER NOT NULL,
+    channels INTEGER NOT NULL,
+    asr_text TEXT NOT NULL DEFAULT '',
+    predicted_intent TEXT,
+    predicted_slots TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS annotations (
+    task_id TEXT PRIMARY KEY REFERENCES tasks(id),
+    rev INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id TEXT NOT NULL,
+    rev INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS session (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class StoreError(Exception):
+    """The local store cannot be written; str() says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    task_id: str
+    rev: int
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    task_id: str | None = None
+    segment: int = 0
+    playhead_s: float = 0.0
+    view_start_s: float | None = None
+    view_end_s: float | None = None
+
+
+class Store:
+    """Thread-safe; the workstation calls its writes from one writer thread only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        with self._tx() as c:
+            for stmt in SCHEMA.split(";"):
+                if stmt.strip():
+                    c.execute(stmt)
+            c.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise StoreError(_explain(exc)) from exc
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    # -- meta --------------------------------------------------------------------------------
+    def set_meta(self, key: str, value: str) -> None:
+        with self._tx() as c:
+            c.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    # -- tasks -------------------------------------------------------------------------------
+    def upsert_tasks(self, tasks: list[Task]) -> None:
+        with self._tx() as c:
+            for t in tasks:
+                c.execute(
+                    "INSERT INTO tasks(id, position, audio_path, duration_s, sample_rate_hz,"
+                    " channels, asr_text, predicted_intent, predicted_slots)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(id) DO UPDATE SET position=excluded.position,"
+                    " duration_s=excluded.duration_s, sample_rate_hz=excluded.sample_rate_hz,"
+                    " channels=excluded.channels, asr_text=excluded.asr_text,"
+                    " predicted_intent=excluded.predicted_intent,"
+                    " predicted_slots=excluded.predicted_slots",
+                    (
+                        t.id,
+                        t.position,
+                        t.audio_path,
+                        t.duration_s,
+                        t.sample_rate_hz,
+                        t.channels,
+                        t.asr_text,
+                        t.predicted_intent,
+                        json.dumps([[s.type, s.start_word, s.end_word] for s in t.predicted_slots]),
+                    ),
+                )
+
+    def tasks(self) -> list[Task]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, audio_path, duration_s, sample_rate_hz, channels, asr_text,"
+                " predicted_intent, predicted_slots, position FROM tasks ORDER BY position, id"
+            ).fetchall()
+        return [
+            Task(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                tuple(Slot(str(a), int(b), int(e)) for a, b, e in json.loads(r[7])),
+                r[8],
+            )
+            for r in rows
+        ]
+
+    # -- annotations -------------------------------------------------------------------------
+    def save_annotation(
+        self, task_id: str, rev: int, annotation: Annotation, session: SessionState | None = None
+    ) -> Saved:
+        """One transaction: the annotation, its outbox row and where the annotator is."""
+        doc = json.dumps(annotation.to_json(), separators=(",", ":"))
+        now = time.time()
+        with self._tx() as c:
+            c.execute(
+                "INSERT INTO annotations(task_id, rev, doc, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(task_id) DO UPDATE SET rev=excluded.rev, doc=excluded.doc,"
+                " updated_at=excluded.updated_at WHERE excluded.rev > annotations.rev",
+                (task_id, rev, doc, now),
+            )
+            c.execute(
+                "INSERT INTO outbox(task_id, rev, doc, created_at) VALUES (?, ?, ?, ?)",
+                (task_id, rev, doc, now),
+            )
+            if session is not None:
+                _write_session(c, session)
+        return Saved(task_id, rev)
+
+    def annotation(self, task_id: str) -> tuple[int, Annotation] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT rev, doc FROM annotations WHERE task_id = ?", (task_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        return int(row[0]), Annotation.from_json(json.loads(row[1]))
+
+    def annotations(self) -> dict[str, tuple[int, Annotation]]:
+        with self._lock:
+            rows = self._db.execute("SELECT task_id, rev, doc FROM annotations").fetchall()
+        return {r[0]: (int(r[1]), Annotation.from_json(json.loads(r[2]))) for r in rows}
+
+    def outbox_count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    # -- session -----------------------------------------------------------------------------
+    def save_session(self, session: SessionState) -> None:
+        with self._tx() as c:
+            _write_session(c, session)
+
+    def session(self) -> SessionState:
+        with self._lock:
+            rows = dict(self._db.execute("SELECT key, value FROM session").fetchall())
+        if not rows:
+            return SessionState()
+        data: dict[str, Any] = json.loads(rows.get("state", "{}"))
+        return SessionState(
+            task_id=data.get("task_id"),
+            segment=int(data.get("segment", 0)),
+            playhead_s=float(data.get("playhead_s", 0.0)),
+            view_start_s=data.get("view_start_s"),
+            view_end_s=data.get("view_end_s"),
+        )
+
+
+def _write_session(c: sqlite3.Connection, s: SessionState) -> None:
+    value = json.dumps(
+        {
+            "task_id": s.task_id,
+            "segment": s.segment,
+            "playhead_s": s.playhead_s,
+            "view_start_s": s.view_start_s,
+            "view_end_s": s.view_end_s,
+        }
+    )
+    c.execute("INSERT OR REPLACE INTO session(key, value) VALUES ('state', ?)", (value,))
+
+
+def _explain(exc: sqlite3.OperationalError) -> str:
+    msg = str(exc).lower()
+    if "disk" in msg or "full" in msg:
+        return (
+            "The disk is full: your last edit is not saved yet. Free some space; Earmark retries."
+        )
+    if "locked" in msg or "busy" in msg:
+        return "The local store is busy in another Earmark window; close it and try again."
+    if "readonly" in msg or "read-only" in msg:
+        return "The local store is read-only; check the permissions of Earmark's data folder."
+    return f"The local store could not be written ({exc})."

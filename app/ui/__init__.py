@@ -1,0 +1,1 @@
+"""Widgets and pyqtgraph items: draw what the editor says, emit intents."""

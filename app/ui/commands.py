@@ -1,0 +1,216 @@
+"""What each command does: small handlers over the editor, the player and the window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QDialog
+
+from app.editor import Editor
+from app.keymap import INTENT_CMDS, TAG_CMDS, Cmd
+from app.model import annotation as ops
+from app.model.slots import Slot, words_in_chars
+from app.ui.dialogs import (
+    SKIP_REASONS,
+    CheatSheetDialog,
+    KeyPreferencesDialog,
+    PickDialog,
+)
+
+if TYPE_CHECKING:
+    from app.ui.controller import Controller
+
+FINE_S, COARSE_S = 0.010, 0.050
+ZOOM_STEP = 1.5
+
+
+def bind_commands(c: Controller) -> None:
+    a, e, p, w = c.actions, c.editor, c.player, c.window
+
+    def segment() -> ops.Segment | None:
+        ann = e.annotation
+        return None if ann is None else ann.segments[e.segment]
+
+    def play_segment() -> None:
+        seg = segment()
+        if seg is not None:
+            p.play(seg.start_s, seg.end_s)
+
+    def play_pause() -> None:
+        if p.playing:
+            p.pause()
+            return
+        start = p.position_s()
+        if start >= p.duration_s - 0.01:
+            seg = segment()
+            start = seg.start_s if seg else 0.0
+        p.play(start)
+
+    def toggle_loop() -> None:
+        p.loop = not p.loop
+        if p.playing and p.loop:
+            play_segment()
+        p.state_changed.emit()
+        w.say("Loop on: segments repeat until you stop them." if p.loop else "Loop off.")
+
+    def replay_last() -> None:
+        now = p.position_s()
+        p.play(max(0.0, now - c.prefs.replay_s), now if now > 0 else None)
+
+    def skip(sign: int) -> None:
+        p.seek(p.position_s() + sign * c.prefs.skip_s)
+
+    def toggle_rewind() -> None:
+        on = 0.0 if c.prefs.rewind_on_pause_s else c.prefs.rewind_when_on_s
+        c.set_prefs(replace(c.prefs, rewind_on_pause_s=on))
+        w.say(f"Rewind on pause: {on:.1f} s." if on else "Rewind on pause off.")
+
+    def split() -> None:
+        caret = w.transcript.edit.caret() if w.transcript.edit.hasFocus() else None
+        c.apply("Split", ops.split_segment, p.position_s(), caret)
+
+    def go_segment(step: int) -> None:
+        ann = e.annotation
+        if ann is None:
+            return
+        k = max(0, min(len(ann.segments) - 1, e.segment + step))
+        e.select_segment(k)
+        seg = ann.segments[k]
+        w.waveform.ensure_visible(seg.start_s, seg.end_s)
+        p.play(seg.start_s, seg.end_s)
+
+    def nudge(edge: str, delta_s: float) -> None:
+        seg = segment()
+        if seg is None:
+            return
+        at = (seg.start_s if edge == "start" else seg.end_s) + delta_s
+        if c.apply("Nudge boundary", ops.move_boundary, e.segment, edge, at, p.duration_s):
+            moved = segment()
+            if moved is not None:
+                t = moved.start_s if edge == "start" else moved.end_s
+                half = c.prefs.nudge_replay_s
+                p.play(max(0.0, t - half), t + half)
+
+    def mark_slot() -> None:
+        seg = segment()
+        if seg is None:
+            return
+        lo, hi = w.transcript.edit.selection_chars()
+        span = words_in_chars(w.transcript.edit.toPlainText(), lo, hi)
+        if span is None:
+            w.say("Select the words of the slot in the transcript first.", error=True)
+            return
+        dlg = PickDialog(w, "Slot type", list(c.project.taxonomy.slot_types))
+        if dlg.exec() == QDialog.DialogCode.Accepted and (choice := dlg.choice()):
+            c.apply("Mark slot", ops.add_slot, e.segment, Slot(choice, span[0], span[1]))
+        w.transcript.edit.setFocus()
+
+    def remove_slot() -> None:
+        text = w.transcript.edit.toPlainText()
+        span = words_in_chars(text, w.transcript.edit.caret(), w.transcript.edit.caret())
+        if span is None:
+            w.say("Put the caret on a slot's word to remove the slot.", error=True)
+            return
+        c.apply("Remove slot", ops.remove_slots_at, e.segment, span[0])
+
+    def submit() -> None:
+        if e.submit_and_next(c.check):
+            w.say("Submitted.")
+            w.transcript.edit.setFocus()
+            play_segment()
+
+    def skip_item() -> None:
+        dlg = PickDialog(w, "Why skip this item?", list(SKIP_REASONS), free_text=True)
+        accepted = dlg.exec() == QDialog.DialogCode.Accepted
+        reason = dlg.choice() if accepted else None
+        if reason and e.skip_and_next(reason):
+            w.say(f"Skipped: {reason}.")
+
+    def undo() -> None:
+        label = e.undo()
+        w.say(f"Undone: {label}." if label else "Nothing to undo.")
+
+    def redo() -> None:
+        label = e.redo()
+        w.say(f"Redone: {label}." if label else "Nothing to redo.")
+
+    def pick_intent_digit(k: int) -> None:
+        if k < len(c.most_used):
+            c.apply("Intent", ops.set_intent, c.most_used[k])
+
+    def insert_tag(k: int) -> None:
+        tags = c.project.conventions.tags
+        if k < len(tags):
+            w.transcript.edit.setFocus()
+            w.transcript.edit.insert_text(tags[k].text)
+
+    def key_preferences() -> None:
+        dlg = KeyPreferencesDialog(w, c.keymap)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            c.set_keymap(dlg.keymap)
+            w.say(f"Keys: preset {dlg.keymap.preset}, {len(dlg.keymap.overrides)} change(s).")
+
+    table = {
+        Cmd.PLAY_PAUSE: play_pause,
+        Cmd.PLAY_SEGMENT: play_segment,
+        Cmd.TOGGLE_LOOP: toggle_loop,
+        Cmd.REPLAY_LAST: replay_last,
+        Cmd.SKIP_BACK: lambda: skip(-1),
+        Cmd.SKIP_FORWARD: lambda: skip(1),
+        Cmd.SLOWER: lambda: p.step_speed(-1),
+        Cmd.FASTER: lambda: p.step_speed(1),
+        Cmd.NORMAL_SPEED: lambda: p.set_speed(1.0),
+        Cmd.TOGGLE_REWIND_ON_PAUSE: toggle_rewind,
+        Cmd.SPLIT: split,
+        Cmd.MERGE_NEXT: lambda: c.apply("Merge", ops.merge_with_next, e.segment),
+        Cmd.DELETE_SEGMENT: lambda: c.apply("Delete segment", ops.delete_segment, e.segment),
+        Cmd.PREV_SEGMENT: lambda: go_segment(-1),
+        Cmd.NEXT_SEGMENT: lambda: go_segment(1),
+        Cmd.START_EARLIER: lambda: nudge("start", -FINE_S),
+        Cmd.START_LATER: lambda: nudge("start", FINE_S),
+        Cmd.END_EARLIER: lambda: nudge("end", -FINE_S),
+        Cmd.END_LATER: lambda: nudge("end", FINE_S),
+        Cmd.START_EARLIER_MORE: lambda: nudge("start", -COARSE_S),
+        Cmd.START_LATER_MORE: lambda: nudge("start", COARSE_S),
+        Cmd.END_EARLIER_MORE: lambda: nudge("end", -COARSE_S),
+        Cmd.END_LATER_MORE: lambda: nudge("end", COARSE_S),
+        Cmd.ZOOM_IN: lambda: w.waveform.zoom(ZOOM_STEP, p.position_s()),
+        Cmd.ZOOM_OUT: lambda: w.waveform.zoom(1 / ZOOM_STEP, p.position_s()),
+        Cmd.ZOOM_ALL: w.waveform.show_all,
+        Cmd.FOCUS_WAVEFORM: lambda: c.focus(Cmd.FOCUS_WAVEFORM),
+        Cmd.FOCUS_TRANSCRIPT: lambda: c.focus(Cmd.FOCUS_TRANSCRIPT),
+        Cmd.FOCUS_QUEUE: lambda: c.focus(Cmd.FOCUS_QUEUE),
+        Cmd.PICK_INTENT: w.labels.start_picking,
+        Cmd.MARK_SLOT: mark_slot,
+        Cmd.REMOVE_SLOT: remove_slot,
+        Cmd.SUBMIT_NEXT: submit,
+        Cmd.SKIP_ITEM: skip_item,
+        Cmd.PREV_ITEM: lambda: e.next_task(-1),
+        Cmd.NEXT_ITEM: lambda: e.next_task(1),
+        Cmd.UNDO: undo,
+        Cmd.REDO: redo,
+        Cmd.CHEAT_SHEET: lambda: CheatSheetDialog(w, c.keymap).exec(),
+        Cmd.KEY_PREFERENCES: key_preferences,
+    }
+    from app.ui.controller import FLAG_CMDS
+
+    for cmd, flag in FLAG_CMDS.items():
+        table[cmd] = lambda f=flag: c.apply("Flag", ops.toggle_flag, f)
+    for k, cmd in enumerate(INTENT_CMDS):
+        table[cmd] = lambda k=k: pick_intent_digit(k)
+    for k, cmd in enumerate(TAG_CMDS):
+        table[cmd] = lambda k=k: insert_tag(k)
+    for cmd, handler in table.items():
+        a.on(cmd, _with_activity(e, handler))
+
+
+def _with_activity(editor: Editor, handler: Callable[[], object]) -> Callable[[], None]:
+    """Every command counts as work for the item's timer."""
+
+    def run() -> None:
+        editor.note_activity()
+        handler()
+
+    return run

@@ -1,0 +1,267 @@
+"""Wires the window's intents to the editor and the player, and redraws on their changes."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Qt, QTimer
+
+from app.audio.clip import Clip, ClipCache, prepare_clip
+from app.audio.player import Player
+from app.editor import Editor
+from app.keymap import Cmd, Keymap
+from app.model import annotation as ops
+from app.model.annotation import Flag
+from app.model.checks import submission_problems
+from app.model.taxonomy import most_used
+from app.project import Project
+from app.store.settings import Preferences, Settings
+from app.tasks import QtRunner
+from app.ui.actions import Actions
+from app.ui.commands import bind_commands
+from app.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+POLL_MS = 30
+FLAG_CMDS = {
+    Cmd.FLAG_NOT_DEVICE_DIRECTED: Flag.NOT_DEVICE_DIRECTED,
+    Cmd.FLAG_PERSONAL_DATA: Flag.PERSONAL_DATA,
+    Cmd.FLAG_UNINTELLIGIBLE: Flag.UNINTELLIGIBLE,
+    Cmd.FLAG_WRONG_LANGUAGE: Flag.WRONG_LANGUAGE,
+    Cmd.FLAG_DISTRESSING: Flag.DISTRESSING,
+}
+
+
+class Controller(QObject):
+    def __init__(
+        self,
+        project: Project,
+        editor: Editor,
+        player: Player,
+        runner: QtRunner,
+        settings: Settings,
+        window: MainWindow,
+    ) -> None:
+        super().__init__()
+        self.project, self.editor, self.player = project, editor, player
+        self.runner, self.settings, self.window = runner, settings, window
+        self.prefs: Preferences = settings.load()
+        self.keymap = Keymap.from_settings(self.prefs.key_preset, self.prefs.key_overrides)
+        self.clips = ClipCache()
+        self.clip: Clip | None = None
+        self.most_used: list[str] = []
+        self._loading: set[str] = set()
+        self._follow = True
+        self.opened_at = 0.0
+        self.first_paint_ms: float | None = None
+        w = window
+        self.actions = Actions(self.keymap, w, [w.waveform, w.queue.list], [w.transcript.edit])
+        w.transcript.edit.window_keys = self.actions.global_sequences()
+        w.labels.set_flag_keys({f: self.actions.hint(c) for c, f in FLAG_CMDS.items()})
+        self.player.rewind_on_pause_s = self.prefs.rewind_on_pause_s
+        bind_commands(self)
+        self._connect()
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._tick)
+        self._poll.start()
+        if not player.available:
+            w.show_banner(player.unavailable_reason())
+
+    # -- wiring -------------------------------------------------------------------------------
+    def _connect(self) -> None:
+        w, e = self.window, self.editor
+        e.changed.append(self.refresh)
+        e.task_opened.append(self._task_opened)
+        e.save_state_changed.append(self._save_state)
+        e.error.append(lambda msg: w.say(msg, error=True))
+        w.queue.open_requested.connect(self.open_item)
+        w.transcript.edit.text_edited.connect(self._text_edited)
+        w.transcript.segment_selected.connect(self.select_segment)
+        w.waveform.segment_selected.connect(self.select_segment)
+        w.waveform.seek_requested.connect(self.player.seek)
+        w.waveform.boundary_moving.connect(self._boundary_preview)
+        w.waveform.boundary_moved.connect(self._boundary_moved)
+        w.waveform.view_changed.connect(self._view_changed)
+        w.labels.intent_picked.connect(lambda name: self.apply("Intent", ops.set_intent, name))
+        w.labels.flag_toggled.connect(lambda f: self.apply("Flag", ops.toggle_flag, f))
+        w.labels.done_picking.connect(lambda: w.transcript.edit.setFocus())
+        w.closing.connect(self.shutdown)
+        self.player.state_changed.connect(self._show_playback)
+
+    def apply(self, label: str, fn: object, *args: object) -> bool:
+        self.editor.note_activity()
+        return self.editor.apply(label, fn, *args)  # type: ignore[arg-type]
+
+    # -- queue and audio ----------------------------------------------------------------------
+    def start(self) -> None:
+        self.opened_at = time.perf_counter()
+        self.editor.resume()
+        if self.editor.task is None:
+            self.window.say("No recordings in this project.", error=True)
+        self.window.transcript.edit.setFocus()
+
+    def open_item(self, index: int) -> None:
+        self.editor.open_task(index)
+
+    def _task_opened(self) -> None:
+        task = self.editor.task
+        if task is None:
+            return
+        counts = Counter(a.intent for _r, a in self.editor.store.annotations().values() if a.intent)
+        self.most_used = most_used(dict(counts), self.project.taxonomy)
+        self.window.item_title.setText(
+            f"{self.editor.index + 1}/{len(self.editor.tasks)}  {task.name}"
+            f"  ·  {task.duration_s:.1f} s  ·  {task.sample_rate_hz} Hz"
+        )
+        self.window.queue.show_queue(self.editor.tasks, self.editor.statuses(), self.editor.index)
+        self.player.stop()
+        clip = self.clips.get(task.audio_path)
+        if clip is not None:
+            self._show_clip(clip)
+        else:
+            self.clip = None
+            self.window.waveform.set_audio(None, None, task.sample_rate_hz, task.duration_s)
+            self._load(task.audio_path, show=True)
+        self._prefetch()
+
+    def _load(self, path: str, show: bool) -> None:
+        if path in self._loading:
+            return
+        self._loading.add(path)
+
+        def done(clip: Clip) -> None:
+            self._loading.discard(path)
+            self.clips.put(clip)
+            task = self.editor.task
+            if task is not None and task.audio_path == path and self.clip is None:
+                self._show_clip(clip)
+
+        def failed(exc: BaseException) -> None:
+            self._loading.discard(path)
+            task = self.editor.task
+            if task is not None and task.audio_path == path:
+                self.window.say(f"Cannot play this recording: {exc}", error=True)
+
+        self.runner.background(lambda: prepare_clip(path), done, failed)
+
+    def _prefetch(self) -> None:
+        for k in (self.editor.index + 1, self.editor.index + 2):
+            if 0 <= k < len(self.editor.tasks):
+                path = self.editor.tasks[k].audio_path
+                if self.clips.get(path) is None:
+                    self._load(path, show=False)
+
+    def _show_clip(self, clip: Clip) -> None:
+        self.clip = clip
+        w = self.window.waveform
+        w.set_audio(clip.mono, clip.pyramid, clip.sample_rate_hz, clip.duration_s)
+        self.player.set_audio(clip.mono, clip.sample_rate_hz)
+        self.player.seek(self.editor.playhead_s)
+        if self.editor.view is not None:
+            w.show_range(*self.editor.view)
+        self.refresh()
+        if self.first_paint_ms is None and self.opened_at:
+            self.first_paint_ms = (time.perf_counter() - self.opened_at) * 1000
+            log.info("first waveform shown %.0f ms after start", self.first_paint_ms)
+
+    # -- redraw -------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        a, task, w = self.editor.annotation, self.editor.task, self.window
+        if a is None or task is None:
+            return
+        w.waveform.set_segments(a.segments, self.editor.segment)
+        w.transcript.show_annotation(a, self.editor.segment, task.asr_text)
+        w.labels.show_annotation(a, self.most_used)
+        w.timer.setText(f"Time {a.active_ms // 60000}:{a.active_ms // 1000 % 60:02d}")
+        self._save_state()
+
+    def _save_state(self) -> None:
+        self.window.show_saved(self.editor.is_saved, self.editor.save_error)
+
+    def _show_playback(self) -> None:
+        p = self.player
+        parts = [f"{p.speed:.2f}×", "loop" if p.loop else ""]
+        if p.rewind_on_pause_s:
+            parts.append(f"rewind {p.rewind_on_pause_s:.1f} s")
+        if p.error:
+            self.window.say(p.error, error=True)
+        self.window.playback.setText("  ".join(x for x in parts if x))
+
+    def _tick(self) -> None:
+        pos = self.player.position_s()
+        self.editor.playhead_s = pos
+        self.window.waveform.set_playhead(pos)
+        if self.player.playing and self._follow:
+            x0, x1 = self.window.waveform.visible_range()
+            if pos > x1 or pos < x0:
+                span = x1 - x0
+                self.window.waveform.show_range(pos - 0.1 * span, pos + 0.9 * span)
+
+    # -- edits from the widgets ---------------------------------------------------------------
+    def _text_edited(self, text: str) -> None:
+        e = self.editor
+        if e.task is None:
+            return
+        self.apply_text(text)
+
+    def apply_text(self, text: str) -> None:
+        e = self.editor
+        e.note_activity()
+        e.apply("Typing", ops.set_text, e.segment, text, coalesce_key=("text", e.index, e.segment))
+
+    def select_segment(self, index: int) -> None:
+        if index != self.editor.segment:
+            self.editor.select_segment(index)
+
+    def _boundary_preview(self, index: int, edge: str, t: float) -> None:
+        a = self.editor.annotation
+        if a is None:
+            return
+        try:
+            preview = ops.move_boundary(a, index, edge, t, self.player.duration_s or 1e9)
+        except ops.EditError:
+            return
+        self.window.waveform.set_segments(preview.segments, self.editor.segment)
+
+    def _boundary_moved(self, index: int, edge: str, t: float) -> None:
+        dur = self.clip.duration_s if self.clip else 1e9
+        self.apply("Move boundary", ops.move_boundary, index, edge, t, dur)
+
+    def _view_changed(self, x0: float, x1: float) -> None:
+        self.editor.view = (x0, x1)
+
+    def check(self, a: ops.Annotation) -> list[str]:
+        return submission_problems(a, self.project.conventions, self.project.taxonomy)
+
+    def set_keymap(self, keymap: Keymap) -> None:
+        self.keymap = keymap
+        self.actions.rebuild(keymap)
+        self.window.transcript.edit.window_keys = self.actions.global_sequences()
+        self.set_prefs(
+            replace(self.prefs, key_preset=keymap.preset, key_overrides=keymap.overrides_json())
+        )
+
+    def set_prefs(self, prefs: Preferences) -> None:
+        self.prefs = prefs
+        self.player.rewind_on_pause_s = prefs.rewind_on_pause_s
+        self.settings.save(prefs)
+        self._show_playback()
+
+    def focus(self, cmd: Cmd) -> None:
+        w = self.window
+        target = {
+            Cmd.FOCUS_WAVEFORM: w.waveform,
+            Cmd.FOCUS_TRANSCRIPT: w.transcript.edit,
+            Cmd.FOCUS_QUEUE: w.queue.list,
+        }[cmd]
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def shutdown(self) -> None:
+        self._poll.stop()
+        self.editor.save_session()
+        self.player.shutdown()
+        self.runner.drain()

@@ -1,0 +1,90 @@
+"""The annotation screen: composes the panels; holds no business state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from app.model.conventions import Conventions
+from app.model.taxonomy import Taxonomy
+from app.ui.labels_panel import LabelsPanel
+from app.ui.queue_panel import QueuePanel
+from app.ui.transcript_panel import TranscriptPanel
+from app.ui.waveform_view import WaveformView
+
+
+class MainWindow(QMainWindow):
+    closing = Signal()
+
+    def __init__(self, taxonomy: Taxonomy, conventions: Conventions) -> None:
+        super().__init__()
+        self.setWindowTitle("Earmark")
+        self.queue = QueuePanel()
+        self.waveform = WaveformView()
+        self.transcript = TranscriptPanel(conventions)
+        self.labels = LabelsPanel(taxonomy)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(
+            "background: #fff3cd; color: #5c4400; padding: 6px; border: 1px solid #e0c36c;"
+        )
+        self.banner.hide()
+        self.item_title = QLabel()
+        self.item_title.setStyleSheet("font-size: 14px; font-weight: bold;")
+        center = QWidget()
+        cl = QVBoxLayout(center)
+        cl.setContentsMargins(4, 4, 4, 4)
+        cl.addWidget(self.banner)
+        cl.addWidget(self.item_title)
+        vsplit = QSplitter(Qt.Orientation.Vertical)
+        vsplit.addWidget(self.waveform)
+        vsplit.addWidget(self.transcript)
+        vsplit.setStretchFactor(0, 2)
+        vsplit.setStretchFactor(1, 3)
+        cl.addWidget(vsplit, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setObjectName("main_split")
+        split.addWidget(self.queue)
+        split.addWidget(center)
+        split.addWidget(self.labels)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 4)
+        split.setStretchFactor(2, 1)
+        split.setSizes([230, 820, 280])
+        self.split = split
+        self.setCentralWidget(split)
+        self.saved = QLabel()
+        self.playback = QLabel()
+        self.timer = QLabel()
+        self.message = QLabel()
+        self.message.setWordWrap(False)
+        sb = self.statusBar()
+        sb.addWidget(self.message, 1)
+        sb.addPermanentWidget(self.playback)
+        sb.addPermanentWidget(self.timer)
+        sb.addPermanentWidget(self.saved)
+        self.resize(1360, 820)
+
+    def show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+
+    def say(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #b00000;" if error else "")
+        self.message.setText(text)
+        self.message.setToolTip(text)
+
+    def show_saved(self, saved: bool, error: str) -> None:
+        if error:
+            self.saved.setText("⚠ Not saved")
+            self.saved.setStyleSheet("color: #b00000; font-weight: bold;")
+            self.saved.setToolTip(error)
+        else:
+            self.saved.setText("✔ Saved" if saved else "Saving…")
+            self.saved.setStyleSheet("color: #006e3c;" if saved else "color: #806000;")
+            self.saved.setToolTip("")
+
+    def closeEvent(self, e: QCloseEvent) -> None:  # noqa: N802
+        self.closing.emit()
+        super().closeEvent(e)

@@ -1,0 +1,51 @@
+"""The work queue: every item with its status; Enter opens one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from app.model.annotation import Status
+from app.model.task import Task
+
+MARKS = {Status.TODO: "○", Status.SUBMITTED: "✔", Status.SKIPPED: "⤼"}
+COLORS = {
+    Status.TODO: QColor(60, 60, 60),
+    Status.SUBMITTED: QColor(0, 120, 60),
+    Status.SKIPPED: QColor(150, 110, 0),
+}
+
+
+class QueuePanel(QWidget):
+    open_requested = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.list = QListWidget()
+        self.list.setObjectName("queue")
+        self.summary = QLabel()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(QLabel("<b>Queue</b>"))
+        lay.addWidget(self.list, 1)
+        lay.addWidget(self.summary)
+        self.list.itemActivated.connect(lambda item: self.open_requested.emit(self.list.row(item)))
+        self.list.itemClicked.connect(lambda item: self.open_requested.emit(self.list.row(item)))
+
+    def show_queue(self, tasks: list[Task], statuses: dict[str, Status], current: int) -> None:
+        self.list.blockSignals(True)
+        self.list.clear()
+        for t in tasks:
+            st = statuses.get(t.id, Status.TODO)
+            item = QListWidgetItem(f"{MARKS[st]}  {t.name}  ({t.duration_s:.1f} s)")
+            item.setForeground(COLORS[st])
+            item.setToolTip(t.audio_path)
+            self.list.addItem(item)
+        if 0 <= current < self.list.count():
+            self.list.setCurrentRow(current)
+            self.list.scrollToItem(self.list.currentItem())
+        self.list.blockSignals(False)
+        done = sum(1 for t in tasks if statuses.get(t.id, Status.TODO) != Status.TODO)
+        self.summary.setText(f"{done} of {len(tasks)} done")
+        self.list.setFocusPolicy(Qt.FocusPolicy.StrongFocus)

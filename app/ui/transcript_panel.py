@@ -1,0 +1,231 @@
+"""The transcript of the current segment, with tags, slots, changes and problems shown in it."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QKeyEvent,
+    QKeySequence,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.model.annotation import Annotation
+from app.model.conventions import Conventions, check_transcript, tag_spans
+from app.model.diff import Op, changed_word_indices, word_diff
+from app.model.slots import Slot, word_spans
+
+SLOT_COLORS = [QColor(255, 170, 0), QColor(0, 150, 200), QColor(170, 60, 200), QColor(30, 160, 60)]
+
+
+class TranscriptHighlighter(QSyntaxHighlighter):
+    def __init__(self, doc: QTextDocument, conv: Conventions) -> None:
+        super().__init__(doc)
+        self.conv = conv
+        self.slots: tuple[Slot, ...] = ()
+        self.asr = ""
+        self.compare_asr = False
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802
+        spans = word_spans(text)
+        if self.compare_asr:
+            changed = QTextCharFormat()
+            changed.setBackground(QColor(220, 240, 255))
+            for k in changed_word_indices(self.asr, text):
+                if k < len(spans):
+                    a, b = spans[k]
+                    self.setFormat(a, b - a, changed)
+        for n, s in enumerate(self.slots):
+            if s.end_word > len(spans):
+                continue
+            fmt = QTextCharFormat()
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+            fmt.setUnderlineColor(SLOT_COLORS[n % len(SLOT_COLORS)])
+            fmt.setFontUnderline(True)
+            fmt.setBackground(SLOT_COLORS[n % len(SLOT_COLORS)].lighter(185))
+            a, b = spans[s.start_word][0], spans[s.end_word - 1][1]
+            self.setFormat(a, b - a, fmt)
+        for a, b, known in tag_spans(text, self.conv):
+            fmt = QTextCharFormat()
+            fmt.setForeground(QColor(0, 110, 60) if known else QColor(200, 0, 0))
+            fmt.setFontWeight(QFont.Weight.Bold)
+            self.setFormat(a, b - a, fmt)
+        for p in check_transcript(text, self.conv):
+            fmt = QTextCharFormat()
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            fmt.setUnderlineColor(QColor(220, 0, 0))
+            self.setFormat(p.start_char, max(1, p.end_char - p.start_char), fmt)
+
+
+class TranscriptEdit(QPlainTextEdit):
+    """One line of text; leaves window-wide shortcuts (Ctrl+Z, Ctrl+Return...) to the window."""
+
+    text_edited = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("transcript")
+        self.setTabChangesFocus(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        font = self.font()
+        font.setPointSize(font.pointSize() + 3)
+        self.setFont(font)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
+        self.window_keys: set[str] = set()
+        self._setting = False
+        self.textChanged.connect(self._changed)
+
+    def set_text(self, text: str) -> None:
+        if text == self.toPlainText():
+            return
+        self._setting = True
+        caret = self.textCursor().position()
+        self.setPlainText(text)
+        c = self.textCursor()
+        c.setPosition(min(caret, len(text)))
+        self.setTextCursor(c)
+        self._setting = False
+
+    def _changed(self) -> None:
+        if not self._setting:
+            self.text_edited.emit(self.toPlainText())
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ShortcutOverride and isinstance(e, QKeyEvent):
+            seq = QKeySequence(e.keyCombination()).toString(
+                QKeySequence.SequenceFormat.PortableText
+            )
+            if seq in self.window_keys:
+                e.ignore()  # let the window's action have it
+                return False
+        return super().event(e)
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            e.ignore()  # never a newline: a transcript is one line
+            return
+        super().keyPressEvent(e)
+
+    def insert_text(self, text: str) -> None:
+        """One insertion at the caret, with the spacing a tag needs; one edit."""
+        c = self.textCursor()
+        before = self.toPlainText()[: c.selectionStart()]
+        after = self.toPlainText()[c.selectionEnd() :]
+        pad_l = "" if not before or before.endswith(" ") else " "
+        pad_r = "" if after.startswith(" ") else " "
+        c.insertText(pad_l + text + pad_r)
+        self.setTextCursor(c)
+
+    def selection_chars(self) -> tuple[int, int]:
+        c = self.textCursor()
+        return c.selectionStart(), c.selectionEnd()
+
+    def caret(self) -> int:
+        return self.textCursor().position()
+
+    def select_chars(self, start: int, end: int) -> None:
+        c = self.textCursor()
+        c.setPosition(start)
+        c.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(c)
+
+
+class TranscriptPanel(QWidget):
+    segment_selected = Signal(int)
+
+    def __init__(self, conv: Conventions) -> None:
+        super().__init__()
+        self.conv = conv
+        self.segments = QListWidget()
+        self.segments.setObjectName("segments")
+        self.segments.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.edit = TranscriptEdit()
+        self.highlighter = TranscriptHighlighter(self.edit.document(), conv)
+        self.asr_label = QLabel()
+        self.asr_label.setWordWrap(True)
+        self.asr_label.setTextFormat(Qt.TextFormat.RichText)
+        self.slots_label = QLabel()
+        self.slots_label.setWordWrap(True)
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #b00000;")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        title = QLabel("<b>Transcript</b> of the selected segment")
+        lay.addWidget(title)
+        lay.addWidget(self.edit)
+        lay.addWidget(self.asr_label)
+        lay.addWidget(self.slots_label)
+        lay.addWidget(self.problems)
+        lay.addWidget(QLabel("<b>Segments</b>"))
+        lay.addWidget(self.segments, 1)
+        self.segments.currentRowChanged.connect(self._row_changed)
+        self._updating = False
+
+    def _row_changed(self, row: int) -> None:
+        if not self._updating and row >= 0:
+            self.segment_selected.emit(row)
+
+    def show_annotation(self, a: Annotation, selected: int, asr: str) -> None:
+        self._updating = True
+        try:
+            self.segments.clear()
+            for k, s in enumerate(a.segments):
+                item = QListWidgetItem(
+                    f"{k + 1:>3}  {s.start_s:7.2f}–{s.end_s:7.2f} s   {s.text or '…'}"
+                )
+                if check_transcript(s.text, self.conv):
+                    item.setForeground(QColor(180, 0, 0))
+                self.segments.addItem(item)
+            self.segments.setCurrentRow(selected)
+            seg = a.segments[selected]
+            self.highlighter.slots = seg.slots
+            self.highlighter.asr = asr
+            self.highlighter.compare_asr = bool(asr) and len(a.segments) == 1
+            self.edit.set_text(seg.text)
+            self.highlighter.rehighlight()
+            self._show_asr(asr, a.transcript)
+            words = seg.text.split()
+            self.slots_label.setText(
+                "Slots: "
+                + (
+                    ", ".join(
+                        f"{s.type} = “{' '.join(words[s.start_word : s.end_word])}”"
+                        for s in seg.slots
+                    )
+                    or "none (select words, then Ctrl+K)"
+                )
+            )
+            probs = check_transcript(seg.text, self.conv)
+            self.problems.setText("\n".join(p.message for p in probs))
+        finally:
+            self._updating = False
+
+    def _show_asr(self, asr: str, transcript: str) -> None:
+        if not asr:
+            self.asr_label.setText("<i>No ASR hypothesis for this recording.</i>")
+            return
+        parts = []
+        for d in word_diff(asr, transcript):
+            w = html.escape(d.word)
+            if d.op == Op.DELETED:
+                parts.append(f"<s style='color:#b00000'>{w}</s>")
+            elif d.op == Op.INSERTED:
+                parts.append(f"<span style='color:#006e3c;font-weight:bold'>{w}</span>")
+            else:
+                parts.append(w)
+        self.asr_label.setText("ASR → yours: " + " ".join(parts))

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# System packages Earmark needs on Debian/Ubuntu. The README and .ci/run both use this script.
+#   packaging/system-deps.sh          what the workstation needs to run
+#   packaging/system-deps.sh --test   plus the real services the tests use
+set -euo pipefail
+
+RUN_PKGS=(
+  libpulse0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 libsndfile1
+  libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-keysyms1 libxcb-icccm4 libxcb-image0
+  libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shm0
+  libxcb-sync1 libxcb-xkb1 libx11-xcb1 fonts-dejavu-core
+)
+TEST_PKGS=(pulseaudio pulseaudio-utils dbus dbus-x11 gnome-keyring xvfb xauth sox)
+
+pkgs=("${RUN_PKGS[@]}")
+if [[ "${1:-}" == "--test" ]]; then
+  pkgs+=("${TEST_PKGS[@]}")
+fi
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  pkgs+=(python3-venv)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+echo "Installing system packages: ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Quick start: install everything the tests need, start the real services, run every check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash packaging/system-deps.sh --test
+bash packaging/venv.sh --dev
+.venv/bin/ruff check app tests packaging
+.venv/bin/lint-imports
+.venv/bin/mypy
+# The tests start their own PulseAudio null sink (tests/conftest.py) and need a D-Bus session.
+exec dbus-run-session -- .venv/bin/python -m pytest "$@"
