@@ -80,6 +80,10 @@ class Editor:
         self.error: list[Callable[[str], None]] = []
         self.playhead_s = 0.0
         self.view: tuple[float, float] | None = None
+        # The newest revision of each item this editor has sent to the writer: a write may
+        # still be queued when the item is opened again, so the store can be behind.
+        self._latest: dict[str, tuple[int, Annotation]] = {}
+        self._committed: dict[str, int] = {}  # newest revision known to be committed, per item
 
     # -- queue -------------------------------------------------------------------------------
     @property
@@ -87,7 +91,15 @@ class Editor:
         return self.tasks[self.index] if 0 <= self.index < len(self.tasks) else None
 
     def statuses(self) -> dict[str, Status]:
-        return {tid: a.status for tid, (_rev, a) in self.store.annotations().items()}
+        return {tid: a.status for tid, (_rev, a) in self.annotations().items()}
+
+    def annotations(self) -> dict[str, tuple[int, Annotation]]:
+        """What the store holds, overlaid with writes that may still be queued."""
+        return self.store.annotations() | self._latest
+
+    def _stored(self, task_id: str) -> tuple[int, Annotation] | None:
+        latest = self._latest.get(task_id)
+        return latest if latest is not None else self.store.annotation(task_id)
 
     def resume(self) -> None:
         """Open the task, segment and place where the annotator was last time."""
@@ -112,7 +124,7 @@ class Editor:
             return
         self._account_activity()
         task = self.tasks[index]
-        stored = self.store.annotation(task.id)
+        stored = self._stored(task.id)
         if stored is None:
             self.rev, self.annotation = (
                 0,
@@ -122,7 +134,7 @@ class Editor:
             )
         else:
             self.rev, self.annotation = stored
-        self.saved_rev = self.rev
+        self.saved_rev = self._committed_rev(task.id)
         self.index = index
         self.segment = max(0, min(segment, len(self.annotation.segments) - 1))
         self.playhead_s = playhead_s
@@ -274,6 +286,7 @@ class Editor:
             return
         self.rev += 1
         rev, state = self.rev, self.session_state()
+        self._latest[task.id] = (rev, annotation)
         _emit(self.save_state_changed)
         self.runner.write(
             lambda: self.store.save_annotation(task.id, rev, annotation, state),
@@ -281,7 +294,15 @@ class Editor:
             self._failed,
         )
 
+    def _committed_rev(self, task_id: str) -> int:
+        """Only a COMMIT makes a revision saved; a queued write does not."""
+        if task_id in self._committed:
+            return self._committed[task_id]
+        in_store = self.store.annotation(task_id)
+        return in_store[0] if in_store is not None else 0
+
     def _saved(self, saved: Saved) -> None:
+        self._committed[saved.task_id] = max(self._committed.get(saved.task_id, 0), saved.rev)
         task = self.task
         if task is not None and saved.task_id == task.id:
             self.saved_rev = max(self.saved_rev, saved.rev)

@@ -1,0 +1,102 @@
+"""Test session setup: offscreen Qt, a private EARMARK_HOME, and a real PulseAudio null sink."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="earmark-tests-"))
+_RUNTIME = _SESSION_DIR / "xdg-runtime"
+_RUNTIME.mkdir(mode=0o700)
+# Pulse clients (Qt's audio engine) find the server through XDG_RUNTIME_DIR, read once per
+# process, so it is set before anything imports QtMultimedia.
+os.environ["XDG_RUNTIME_DIR"] = str(_RUNTIME)
+os.environ.pop("PULSE_SERVER", None)
+_pulse_error = ""
+
+
+def _start_pulse() -> None:
+    global _pulse_error
+    exe = shutil.which("pulseaudio")
+    if exe is None:
+        _pulse_error = "pulseaudio is not installed (packaging/system-deps.sh --test installs it)"
+        return
+    subprocess.run(
+        [
+            exe,
+            "-D",
+            "--exit-idle-time=-1",
+            "-n",
+            "--disallow-exit",
+            "--load=module-null-sink sink_name=earmark_null",
+            "--load=module-native-protocol-unix",
+        ],
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode == 0:
+            return
+        time.sleep(0.1)
+    _pulse_error = "pulseaudio did not start"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _start_pulse()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    subprocess.run(["pulseaudio", "--kill"], check=False, capture_output=True)
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture
+def pulse() -> str:
+    """The real PulseAudio null sink; a missing one fails the test (it never skips)."""
+    if _pulse_error:
+        pytest.fail(f"real sound server needed: {_pulse_error}")
+    return "earmark_null"
+
+
+@pytest.fixture(autouse=True)
+def earmark_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "earmark-home"
+    monkeypatch.setenv("EARMARK_HOME", str(home))
+    return home
+
+
+def write_tone(
+    path: Path, seconds: float, rate: int = 16000, freq: float = 200.0, channels: int = 1
+) -> Path:
+    t = np.arange(int(seconds * rate)) / rate
+    x = (0.4 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+    data = np.repeat(x[:, None], channels, axis=1) if channels > 1 else x
+    sf.write(str(path), data, rate, subtype="PCM_16")
+    return path
+
+
+@pytest.fixture
+def samples_dir() -> Path:
+    from app.store.paths import resources_dir
+
+    return resources_dir() / "samples"
+
+
+@pytest.fixture
+def copy_samples(tmp_path: Path, samples_dir: Path) -> Iterator[Path]:
+    """A private copy of the bundled samples, so a test's store is its own."""
+    dst = tmp_path / "samples"
+    shutil.copytree(samples_dir, dst)
+    yield dst

@@ -1,0 +1,52 @@
+from pathlib import Path
+
+from app.model.conventions import check_transcript, load_conventions, tag_spans
+from app.store.paths import resources_dir
+
+CONV = load_conventions(resources_dir() / "taxonomy" / "earmark-conventions.json")
+
+
+def messages(text: str) -> list[str]:
+    return [p.message for p in check_transcript(text, CONV)]
+
+
+def test_clean_transcripts_pass() -> None:
+    assert messages("[noise] play some jazz um in the kit- kitchen") == []
+    assert messages("") == []
+
+
+def test_unknown_tag_is_named() -> None:
+    (msg,) = messages("play [dog] jazz")
+    assert "Unknown tag [dog]" in msg
+
+
+def test_unbalanced_brackets() -> None:
+    assert any("never closed" in m for m in messages("play [noise jazz"))
+    assert any("closes no tag" in m for m in messages("play noise] jazz"))
+    assert any("inside another" in m for m in messages("[noise [music]]"))
+
+
+def test_digits_where_words_are_required() -> None:
+    (msg,) = messages("wake me at 7")
+    assert "'7'" in msg
+    allowed = load_conventions(resources_dir() / "taxonomy" / "earmark-conventions.json")
+    assert messages("[noise]") == []
+    assert allowed.digits_allowed is False
+
+
+def test_bare_partial_marker_and_double_space() -> None:
+    assert any("partial word" in m for m in messages("play - jazz"))
+    assert any("Double space" in m for m in messages("play  jazz"))
+
+
+def test_problem_spans_point_at_the_fault() -> None:
+    (p,) = check_transcript("call 911 now", CONV)
+    assert (p.start_char, p.end_char) == (5, 8)
+
+
+def test_tag_spans_for_highlighting(tmp_path: Path) -> None:
+    spans = tag_spans("[noise] um play [dog] wh-", CONV)
+    assert (0, 7, True) in spans
+    assert (8, 10, True) in spans  # filler
+    assert (16, 21, False) in spans  # unknown tag
+    assert (22, 25, True) in spans  # partial word
