@@ -123,7 +123,8 @@ def test_a_failed_save_is_reported_and_not_shown_saved(tmp_path: Path) -> None:
     errors: list[str] = []
     e.error.append(errors.append)
     e.store._db.execute(
-        "CREATE TRIGGER full BEFORE INSERT ON outbox BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END"
+        "CREATE TRIGGER full BEFORE INSERT ON outbox"
+        " BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END"
     )
     e.apply("Intent", ops.set_intent, "iot_hue_lighton")
     assert not e.is_saved and "disk is full" in e.save_error.lower()

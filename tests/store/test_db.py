@@ -1,6 +1,8 @@
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from app.model.annotation import Annotation, Segment
 from app.model.slots import Slot
 from app.model.task import Task
@@ -44,8 +46,6 @@ def test_a_failed_write_rolls_back_both_rows(tmp_path: Path) -> None:
     s = Store(tmp_path / "s.db")
     s.upsert_tasks([task()])
     s._db.execute("CREATE TRIGGER boom BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'x'); END")
-    try:
+    with pytest.raises(sqlite3.DatabaseError):
         s.save_annotation("t0", 1, Annotation((Segment(0, 2, "lost"),)))
-    except sqlite3.DatabaseError:
-        pass
     assert s.annotation("t0") is None
