@@ -80,7 +80,10 @@ class SampleSource(QIODevice):
 
     @property
     def active(self) -> bool:
+        """Playing, or about to: false from the moment a stop is asked for."""
         with self._lock:
+            if self._stop_requested:
+                return False
             return self._pending is not None or self._current is not None
 
     # -- the sink's side -----------------------------------------------------------------------
@@ -318,7 +321,7 @@ class Player(QObject):
         if src is None or not src.active:
             return
         at = self.position_s()
-        self._rest_s = max(self._range_s[0], at - self.rewind_on_pause_s)
+        self._rest_s = max(0.0, at - self.rewind_on_pause_s)
         src.request_stop()
         self.state_changed.emit()
 

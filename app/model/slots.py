@@ -69,7 +69,8 @@ def reanchor_slots(old_text: str, new_text: str, slots: tuple[Slot, ...]) -> tup
 
     Rules: words inserted or deleted outside a slot shift it; words changed or inserted inside
     it are part of it; a slot whose words were replaced takes the replacement; a slot whose words
-    were all deleted is dropped.
+    were all deleted, or that lies inside a larger rewritten stretch (its words cannot be told
+    apart there, as when the whole line is retyped), is dropped.
     """
     if not slots or old_text == new_text:
         return slots
@@ -77,6 +78,14 @@ def reanchor_slots(old_text: str, new_text: str, slots: tuple[Slot, ...]) -> tup
     opcodes = difflib.SequenceMatcher(a=old_w, b=new_w, autojunk=False).get_opcodes()
     out: list[Slot] = []
     for s in slots:
+        if any(
+            tag == "replace"
+            and i1 <= s.start_word
+            and s.end_word <= i2
+            and (i1, i2) != (s.start_word, s.end_word)
+            for tag, i1, i2, _j1, _j2 in opcodes
+        ):
+            continue
         start = _map_start(opcodes, s.start_word)
         end = _map_end(opcodes, s.end_word)
         if end > start:

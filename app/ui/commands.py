@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from app.editor import Editor
@@ -28,6 +29,11 @@ ZOOM_STEP = 1.5
 
 def bind_commands(c: Controller) -> None:
     a, e, p, w = c.actions, c.editor, c.player, c.window
+
+    def back_to_typing() -> None:
+        """After a dialog: the window active again, the caret in the transcript."""
+        w.activateWindow()
+        w.transcript.edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def segment() -> ops.Segment | None:
         ann = e.annotation
@@ -103,9 +109,11 @@ def bind_commands(c: Controller) -> None:
             w.say("Select the words of the slot in the transcript first.", error=True)
             return
         dlg = PickDialog(w, "Slot type", list(c.project.taxonomy.slot_types))
-        if dlg.exec() == QDialog.DialogCode.Accepted and (choice := dlg.choice()):
+        accepted = dlg.exec() == QDialog.DialogCode.Accepted
+        choice = dlg.choice() if accepted else None
+        back_to_typing()
+        if choice:
             c.apply("Mark slot", ops.add_slot, e.segment, Slot(choice, span[0], span[1]))
-        w.transcript.edit.setFocus()
 
     def remove_slot() -> None:
         text = w.transcript.edit.toPlainText()
@@ -125,6 +133,7 @@ def bind_commands(c: Controller) -> None:
         dlg = PickDialog(w, "Why skip this item?", list(SKIP_REASONS), free_text=True)
         accepted = dlg.exec() == QDialog.DialogCode.Accepted
         reason = dlg.choice() if accepted else None
+        back_to_typing()
         if reason and e.skip_and_next(reason):
             w.say(f"Skipped: {reason}.")
 
@@ -148,7 +157,9 @@ def bind_commands(c: Controller) -> None:
 
     def key_preferences() -> None:
         dlg = KeyPreferencesDialog(w, c.keymap)
-        if dlg.exec() == QDialog.DialogCode.Accepted:
+        accepted = dlg.exec() == QDialog.DialogCode.Accepted
+        back_to_typing()
+        if accepted:
             c.set_keymap(dlg.keymap)
             w.say(f"Keys: preset {dlg.keymap.preset}, {len(dlg.keymap.overrides)} change(s).")
 
@@ -191,7 +202,7 @@ def bind_commands(c: Controller) -> None:
         Cmd.NEXT_ITEM: lambda: e.next_task(1),
         Cmd.UNDO: undo,
         Cmd.REDO: redo,
-        Cmd.CHEAT_SHEET: lambda: CheatSheetDialog(w, c.keymap).exec(),
+        Cmd.CHEAT_SHEET: lambda: (CheatSheetDialog(w, c.keymap).exec(), back_to_typing()),
         Cmd.KEY_PREFERENCES: key_preferences,
     }
     from app.ui.controller import FLAG_CMDS

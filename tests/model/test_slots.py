@@ -48,3 +48,8 @@ def test_selection_to_words() -> None:
     assert words_in_chars(TEXT, 12, 20) == (2, 5)  # from inside "jazz" to inside "the"
     assert words_in_chars(TEXT, 11, 11) == (2, 3)  # caret inside a word
     assert words_in_chars("   ", 0, 2) is None
+
+
+def test_slot_inside_a_retyped_stretch_is_dropped() -> None:
+    assert reanchor_slots(TEXT, "p", (KITCHEN,)) == ()
+    assert reanchor_slots(TEXT, "play some jazz near a cooker", (KITCHEN,)) == ()
