@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from app.audio.load import AUDIO_SUFFIXES, AudioError, load
+from app.audio.load import AUDIO_SUFFIXES, AudioError, check
 from app.model.annotation import Annotation, Status, initial_annotation
 from app.model.conventions import Conventions, load_conventions
 from app.model.manifest import ManifestEntry, parse_manifest
@@ -80,31 +80,45 @@ def import_source(
     """Validate every recording; the good ones join the queue, each bad one is named with why."""
     entries, refused = _entries(source)
     report = ImportReport(refused=list(refused))
+    known = store.file_stamps()
+    stamps: dict[str, tuple[int, int]] = {}
     for k, e in enumerate(entries):
         if progress is not None:
             progress(k, len(entries), e.audio_path.name)
         try:
-            audio = load(e.audio_path)
+            st = e.audio_path.stat()
+            stamp = (st.st_size, st.st_mtime_ns)
+            seen = known.get(str(e.audio_path))
+            if seen is not None and seen[0] == stamp:
+                sample_rate_hz, channels, duration_s = seen[1]  # unchanged since last checked
+            else:
+                info = check(e.audio_path)
+                sample_rate_hz, channels = info.sample_rate_hz, info.channels
+                duration_s = info.duration_s
         except AudioError as exc:
             reason = str(exc).removeprefix(f"{e.audio_path.name}: ")
             report.refused.append(Refusal(e.audio_path.name, reason))
             continue
+        except OSError as exc:
+            report.refused.append(Refusal(e.audio_path.name, f"cannot be read ({exc.strerror})."))
+            continue
+        stamps[str(e.audio_path)] = stamp
         n_words = len(words_of(e.asr_text))
         bad_slot = [s for s in e.predicted_slots if not 0 <= s.start_word < s.end_word <= n_words]
         report.accepted.append(
             Task(
                 id=str(uuid.uuid5(uuid.NAMESPACE_URL, e.audio_path.as_uri())),
                 audio_path=str(e.audio_path),
-                duration_s=audio.info.duration_s,
-                sample_rate_hz=audio.info.sample_rate_hz,
-                channels=audio.info.channels,
+                duration_s=duration_s,
+                sample_rate_hz=sample_rate_hz,
+                channels=channels,
                 asr_text=e.asr_text,
                 predicted_intent=e.predicted_intent,
                 predicted_slots=() if bad_slot else e.predicted_slots,
                 position=k,
             )
         )
-    store.upsert_tasks(report.accepted)
+    store.upsert_tasks(report.accepted, stamps)
     return report
 
 

@@ -105,3 +105,19 @@ def test_project_taxonomy_and_conventions_replace_the_defaults(copy_samples: Pat
     p = open_project(copy_samples)
     assert p.taxonomy.intents == ("shop_order",)
     p.store.close()
+
+
+def test_reopening_checks_only_changed_files(tmp_path: Path) -> None:
+    from app.project import import_source, open_project
+
+    d = tmp_path / "two"
+    d.mkdir()
+    write_tone(d / "a.wav", 1.0)
+    b = write_tone(d / "b.wav", 1.0)
+    p = open_project(d)
+    assert len(import_source(d, p.store).accepted) == 2
+    b.write_bytes(b.read_bytes()[:5000])  # damaged after it was queued
+    report = import_source(d, p.store)
+    assert [r.name for r in report.refused] == ["b.wav"]
+    assert [t.name for t in report.accepted] == ["a.wav"]
+    p.store.close()

@@ -160,6 +160,48 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+INTEGER_PCM = {"PCM_16", "PCM_24", "PCM_32", "PCM_U8", "PCM_S8"}
+CHECK_BLOCK_FRAMES = 1 << 16
+
+
+def check(path: Path) -> AudioInfo:
+    """Everything load() validates, in bounded memory: for queueing many or long files.
+
+    Integer PCM in WAV cannot hold NaN, and its length is checked against the header without
+    decoding; other formats are decoded block by block and counted.
+    """
+    info = probe(path)
+    name = path.name
+    declared = _declared_pcm_frames(path, info)
+    if declared is not None and declared != info.frames:
+        raise TruncatedAudio(
+            f"{name}: the file is cut short: {info.frames} of {declared} frames "
+            "are there. Copy it again from its source."
+        )
+    if info.format == "WAV" and info.subtype in INTEGER_PCM:
+        return info
+    frames = 0
+    try:
+        for block in sf.blocks(
+            str(path), blocksize=CHECK_BLOCK_FRAMES, dtype="float32", always_2d=True
+        ):
+            if not np.isfinite(block).all():
+                raise CorruptSamples(
+                    f"{name}: the audio contains invalid values (NaN or infinity)."
+                )
+            frames += len(block)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise UnreadableAudio(f"{name}: decoding failed part-way ({exc}).") from None
+    if frames == 0:
+        raise EmptyAudio(f"{name}: the recording holds no audio.")
+    if frames != info.frames:
+        raise TruncatedAudio(
+            f"{name}: the file is cut short: {frames} of {info.frames} frames decode. "
+            "Copy it again from its source."
+        )
+    return info
+
+
 def load(
     path: Path,
     expected_sha256: str | None = None,

@@ -33,7 +33,9 @@ CREATE TABLE IF NOT EXISTS tasks (
     channels INTEGER NOT NULL,
     asr_text TEXT NOT NULL DEFAULT '',
     predicted_intent TEXT,
-    predicted_slots TEXT NOT NULL DEFAULT '[]'
+    predicted_slots TEXT NOT NULL DEFAULT '[]',
+    size_bytes INTEGER NOT NULL DEFAULT -1,
+    mtime_ns INTEGER NOT NULL DEFAULT -1
 );
 CREATE TABLE IF NOT EXISTS annotations (
     task_id TEXT PRIMARY KEY REFERENCES tasks(id),
@@ -123,18 +125,24 @@ class Store:
         return None if row is None else str(row[0])
 
     # -- tasks -------------------------------------------------------------------------------
-    def upsert_tasks(self, tasks: list[Task]) -> None:
+    def upsert_tasks(
+        self, tasks: list[Task], stamps: dict[str, tuple[int, int]] | None = None
+    ) -> None:
+        """Add or update tasks; stamps (size, mtime) let an unchanged file skip its next check."""
+        stamps = stamps or {}
         with self._tx() as c:
             for t in tasks:
+                size, mtime = stamps.get(t.audio_path, (-1, -1))
                 c.execute(
                     "INSERT INTO tasks(id, position, audio_path, duration_s, sample_rate_hz,"
-                    " channels, asr_text, predicted_intent, predicted_slots)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " channels, asr_text, predicted_intent, predicted_slots, size_bytes, mtime_ns)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT(id) DO UPDATE SET position=excluded.position,"
                     " duration_s=excluded.duration_s, sample_rate_hz=excluded.sample_rate_hz,"
                     " channels=excluded.channels, asr_text=excluded.asr_text,"
                     " predicted_intent=excluded.predicted_intent,"
-                    " predicted_slots=excluded.predicted_slots",
+                    " predicted_slots=excluded.predicted_slots,"
+                    " size_bytes=excluded.size_bytes, mtime_ns=excluded.mtime_ns",
                     (
                         t.id,
                         t.position,
@@ -145,8 +153,19 @@ class Store:
                         t.asr_text,
                         t.predicted_intent,
                         json.dumps([[s.type, s.start_word, s.end_word] for s in t.predicted_slots]),
+                        size,
+                        mtime,
                     ),
                 )
+
+    def file_stamps(self) -> dict[str, tuple[tuple[int, int], tuple[int, int, float]]]:
+        """audio path -> ((size, mtime_ns), (sample rate, channels, duration)) as last checked."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT audio_path, size_bytes, mtime_ns, sample_rate_hz, channels, duration_s"
+                " FROM tasks"
+            ).fetchall()
+        return {r[0]: ((r[1], r[2]), (r[3], r[4], r[5])) for r in rows}
 
     def tasks(self) -> list[Task]:
         with self._lock:
