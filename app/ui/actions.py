@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 
 from app.keymap import Cmd, Keymap, Scope
 
@@ -61,6 +61,22 @@ class Actions:
                 for w in self._hosts(scope):
                     w.addAction(action)
                 self.actions[(cmd, scope)] = action
+
+    def fill_menus(self, menubar: QMenuBar) -> None:
+        """One menu per keymap group, every command in it: the keys are discoverable."""
+        menubar.clear()
+        menus: dict[str, QMenu] = {}
+        for b in self.keymap.bindings():
+            menu = menus.get(b.group)
+            if menu is None:
+                menu = menus[b.group] = menubar.addMenu(b.group)
+            item = menu.addAction(b.title)
+            keys = b.keys.get(Scope.GLOBAL) or b.keys.get(Scope.LISTEN) or ()
+            if keys:
+                # shown, not bound: the real shortcut lives on the scoped action
+                item.setText(f"{b.title}\t{keys[0]}")
+            cmd = b.cmd
+            item.triggered.connect(lambda _checked=False, c=cmd: self.trigger(c))
 
     def _hosts(self, scope: Scope) -> list[QWidget]:
         if scope == Scope.GLOBAL:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -124,16 +125,20 @@ def bind_commands(c: Controller) -> None:
         c.apply("Remove slot", ops.remove_slots_at, e.segment, span[0])
 
     def submit() -> None:
+        c.submitted_at = time.perf_counter()
         if e.submit_and_next(c.check):
             w.say("Submitted.")
             w.transcript.edit.setFocus()
             play_segment()
+        else:
+            c.submitted_at = None
 
     def skip_item() -> None:
         dlg = PickDialog(w, "Why skip this item?", list(SKIP_REASONS), free_text=True)
         accepted = dlg.exec() == QDialog.DialogCode.Accepted
         reason = dlg.choice() if accepted else None
         back_to_typing()
+        c.submitted_at = time.perf_counter()
         if reason and e.skip_and_next(reason):
             w.say(f"Skipped: {reason}.")
 

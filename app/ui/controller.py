@@ -26,6 +26,7 @@ from app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 POLL_MS = 30
+RETRY_SAVE_MS = 2000  # after a failed save (full disk, locked store), try again on our own
 FLAG_CMDS = {
     Cmd.FLAG_NOT_DEVICE_DIRECTED: Flag.NOT_DEVICE_DIRECTED,
     Cmd.FLAG_PERSONAL_DATA: Flag.PERSONAL_DATA,
@@ -61,6 +62,14 @@ class Controller(QObject):
         self.actions = Actions(self.keymap, w, [w.waveform, w.queue.list], [w.transcript.edit])
         w.transcript.edit.window_keys = self.actions.global_sequences()
         w.labels.set_flag_keys({f: self.actions.hint(c) for c, f in FLAG_CMDS.items()})
+        self.actions.fill_menus(w.menuBar())
+        self._restore_layout()
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.setInterval(RETRY_SAVE_MS)
+        self._retry.timeout.connect(self.editor.retry_save)
+        self.submitted_at: float | None = None
+        self.next_ready_ms: list[float] = []
         self.player.rewind_on_pause_s = self.prefs.rewind_on_pause_s
         bind_commands(self)
         self._connect()
@@ -164,6 +173,10 @@ class Controller(QObject):
         if self.editor.view is not None:
             w.show_range(*self.editor.view)
         self.refresh()
+        if self.submitted_at is not None:
+            self.next_ready_ms.append((time.perf_counter() - self.submitted_at) * 1000)
+            self.submitted_at = None
+            log.info("next item ready %.1f ms after submit", self.next_ready_ms[-1])
         if self.first_paint_ms is None and self.opened_at:
             self.first_paint_ms = (time.perf_counter() - self.opened_at) * 1000
             log.info("first waveform shown %.0f ms after start", self.first_paint_ms)
@@ -181,6 +194,8 @@ class Controller(QObject):
 
     def _save_state(self) -> None:
         self.window.show_saved(self.editor.is_saved, self.editor.save_error)
+        if self.editor.save_error and not self._retry.isActive():
+            self._retry.start()
 
     def _show_playback(self) -> None:
         p = self.player
@@ -240,6 +255,7 @@ class Controller(QObject):
     def set_keymap(self, keymap: Keymap) -> None:
         self.keymap = keymap
         self.actions.rebuild(keymap)
+        self.actions.fill_menus(self.window.menuBar())
         self.window.transcript.edit.window_keys = self.actions.global_sequences()
         self.set_prefs(
             replace(self.prefs, key_preset=keymap.preset, key_overrides=keymap.overrides_json())
@@ -260,7 +276,17 @@ class Controller(QObject):
         }[cmd]
         target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
+    def _restore_layout(self) -> None:
+        geometry = self.settings.ui_state("geometry")
+        split = self.settings.ui_state("main_split")
+        if geometry is not None:
+            self.window.restoreGeometry(geometry)
+        if split is not None:
+            self.window.split.restoreState(split)
+
     def shutdown(self) -> None:
+        self.settings.set_ui_state("geometry", self.window.saveGeometry())
+        self.settings.set_ui_state("main_split", self.window.split.saveState())
         self._poll.stop()
         self.editor.save_session()
         self.player.shutdown()
