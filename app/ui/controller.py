@@ -69,6 +69,7 @@ class Controller(QObject):
         self._retry.setInterval(RETRY_SAVE_MS)
         self._retry.timeout.connect(self.editor.retry_save)
         self.submitted_at: float | None = None
+        self._shut_down = False
         self.next_ready_ms: list[float] = []
         self.player.rewind_on_pause_s = self.prefs.rewind_on_pause_s
         bind_commands(self)
@@ -285,6 +286,10 @@ class Controller(QObject):
             self.window.split.restoreState(split)
 
     def shutdown(self) -> None:
+        """Once, on close: layout kept, playhead and place saved, every write committed."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         self.settings.set_ui_state("geometry", self.window.saveGeometry())
         self.settings.set_ui_state("main_split", self.window.split.saveState())
         self._poll.stop()

@@ -1,0 +1,163 @@
+"""Segments by keyboard and mouse intents, key preferences, presets, reopening."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
+
+from app.keymap import Cmd, Scope
+from app.main import build
+from app.model import annotation as ops
+from app.store.settings import Settings
+from app.ui.controller import Controller
+
+C, S, A = (
+    Qt.KeyboardModifier.ControlModifier,
+    Qt.KeyboardModifier.ShiftModifier,
+    Qt.KeyboardModifier.AltModifier,
+)
+
+
+def press(qtbot, key: Qt.Key, mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    target = QApplication.focusWidget()
+    assert target is not None
+    qtbot.keyClick(target, key, mods)
+
+
+def two_segments(ctrl: Controller) -> None:
+    ctrl.editor.apply("Split", ops.split_segment, 1.5, None)
+
+
+def test_next_segment_plays_it_and_scrolls_it_into_view(qtbot, workstation: Controller) -> None:
+    two_segments(workstation)
+    wave = workstation.window.waveform
+    wave.show_range(0.0, 0.5)
+    press(qtbot, Qt.Key.Key_Down, A)
+    assert workstation.editor.segment == 1
+    x0, x1 = wave.visible_range()
+    seg = workstation.editor.annotation.segments[1]
+    assert x0 <= seg.start_s and seg.end_s <= x1 + 1e-6
+    assert workstation.player.playing
+    qtbot.waitUntil(lambda: workstation.player.position_s() >= seg.start_s, timeout=2000)
+    assert workstation.player.position_s() <= seg.end_s
+
+
+def test_nudges_move_by_10_and_50_ms_and_replay_around_the_boundary(
+    qtbot, workstation: Controller
+) -> None:
+    two_segments(workstation)
+    e = workstation.editor
+    e.select_segment(1)
+    press(qtbot, Qt.Key.Key_F6)
+    press(qtbot, Qt.Key.Key_S)  # start 10 ms later
+    assert e.annotation.segments[1].start_s == pytest.approx(1.51)
+    assert workstation.player.playing  # a short replay around the new boundary
+    press(qtbot, Qt.Key.Key_S, S)  # 50 ms later
+    assert e.annotation.segments[1].start_s == pytest.approx(1.56)
+    press(qtbot, Qt.Key.Key_D)  # end 10 ms earlier
+    assert e.annotation.segments[1].end_s == pytest.approx(e.tasks[0].duration_s - 0.01)
+    press(qtbot, Qt.Key.Key_Z, C)
+    press(qtbot, Qt.Key.Key_Z, C)
+    assert e.annotation.segments[1].start_s == pytest.approx(1.51)
+
+
+def test_dragging_a_boundary_previews_then_commits_one_step(qtbot, workstation: Controller) -> None:
+    two_segments(workstation)
+    e, wave = workstation.editor, workstation.window.waveform
+    wave.boundary_moving.emit(1, "start", 1.7)
+    assert e.annotation.segments[1].start_s == 1.5  # only a preview
+    assert wave.segments_item.segments[1].start_s == pytest.approx(1.7)
+    wave.boundary_moving.emit(1, "start", 1.8)
+    wave.boundary_moved.emit(1, "start", 1.8)
+    assert e.annotation.segments[1].start_s == pytest.approx(1.8)
+    assert e.undo() == "Move boundary"
+    assert e.annotation.segments[1].start_s == 1.5
+
+
+def test_segment_item_finds_boundaries_and_what_is_in_view(qtbot, workstation: Controller) -> None:
+    two_segments(workstation)
+    item = workstation.window.waveform.segments_item
+    workstation.window.waveform.show_range(0.0, 1.0)
+    assert list(item.visible_indices(0.0, 1.0)) == [0]
+    assert list(item.visible_indices(1.0, 2.0)) == [0, 1]
+    workstation.window.waveform.show_range(1.4, 1.6)
+    assert item.boundary_near(1.5005) in ((0, "end"), (1, "start"))
+    assert item.boundary_near(1.58) is None
+
+
+def test_typing_never_moves_the_playhead(qtbot, workstation: Controller) -> None:
+    workstation.player.seek(1.25)
+    qtbot.keyClicks(workstation.window.transcript.edit, " please")
+    two_segments(workstation)
+    assert workstation.player.position_s() == 1.25
+
+
+def test_rebinding_is_kept_in_settings_and_works(
+    qtbot, workstation: Controller, tmp_path: Path
+) -> None:
+    km = workstation.keymap.with_override(Cmd.TOGGLE_LOOP, Scope.GLOBAL, ("Ctrl+Shift+F9",))
+    workstation.set_keymap(km)
+    assert not workstation.player.loop
+    press(qtbot, Qt.Key.Key_F9, C | S)
+    assert workstation.player.loop
+    press(qtbot, Qt.Key.Key_L, C)  # the old key no longer loops
+    assert workstation.player.loop
+    stored = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    prefs = stored.load()
+    from app.keymap import Keymap
+
+    again = Keymap.from_settings(prefs.key_preset, prefs.key_overrides)
+    assert again.keys(Cmd.TOGGLE_LOOP, Scope.GLOBAL) == ("Ctrl+Shift+F9",)
+
+
+def test_otranscribe_preset_from_the_command_line(
+    qtbot, copy_samples: Path, tmp_path: Path, pulse: str
+) -> None:
+    settings = Settings(QSettings(str(tmp_path / "o.ini"), QSettings.Format.IniFormat))
+    ctrl, runner = build(copy_samples, preset="otranscribe", settings=settings)
+    qtbot.addWidget(ctrl.window)
+    ctrl.window.show()
+    qtbot.waitActive(ctrl.window)
+    ctrl.start()
+    qtbot.waitUntil(lambda: ctrl.clip is not None)
+    assert ctrl.keymap.preset == "otranscribe"
+    qtbot.keyClick(ctrl.window.transcript.edit, Qt.Key.Key_Escape)
+    assert ctrl.player.playing
+    ctrl.shutdown()
+    runner.shutdown()
+    ctrl.project.store.close()
+
+
+def test_reopening_returns_to_the_same_place(
+    qtbot, copy_samples: Path, tmp_path: Path, pulse: str
+) -> None:
+    def open_window() -> tuple[Controller, object]:
+        settings = Settings(QSettings(str(tmp_path / "r.ini"), QSettings.Format.IniFormat))
+        ctrl, runner = build(copy_samples, settings=settings)
+        qtbot.addWidget(ctrl.window)
+        ctrl.window.show()
+        ctrl.start()
+        qtbot.waitUntil(lambda: ctrl.clip is not None)
+        return ctrl, runner
+
+    ctrl, runner = open_window()
+    ctrl.editor.open_task(4)
+    qtbot.waitUntil(lambda: ctrl.clip is not None and ctrl.clip.path.endswith("005_list.wav"))
+    ctrl.editor.apply("Split", ops.split_segment, 1.0, None)
+    ctrl.editor.select_segment(1)
+    ctrl.player.seek(1.75)
+    qtbot.wait(100)
+    ctrl.window.close()
+    runner.shutdown()  # type: ignore[attr-defined]
+    ctrl.project.store.close()
+
+    again, runner2 = open_window()
+    assert again.editor.index == 4 and again.editor.segment == 1
+    assert len(again.editor.annotation.segments) == 2
+    assert again.player.position_s() == pytest.approx(1.75, abs=0.03)
+    again.shutdown()
+    runner2.shutdown()  # type: ignore[attr-defined]
+    again.project.store.close()
