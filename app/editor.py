@@ -101,6 +101,17 @@ class Editor:
         latest = self._latest.get(task_id)
         return latest if latest is not None else self.store.annotation(task_id)
 
+    def reload_tasks(self) -> None:
+        """The queue changed in the store (an import finished); keep the open item open."""
+        current = self.task.id if self.task else None
+        self.tasks = self.store.tasks()
+        ids = [t.id for t in self.tasks]
+        if current in ids:
+            self.index = ids.index(current)
+        elif self.task is None:
+            self.index = -1
+            self.annotation = None
+
     def resume(self) -> None:
         """Open the task, segment and place where the annotator was last time."""
         if not self.tasks:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.audio.player import Player
 from app.editor import Editor
-from app.project import ProjectError, import_source, open_project
+from app.project import ProjectError, open_project
 from app.store.settings import Settings
 from app.tasks import QtRunner
 from app.ui.controller import Controller
@@ -25,7 +25,6 @@ def build(
 ) -> tuple[Controller, QtRunner]:
     """Everything the window needs, for the app and for tests."""
     project = open_project(source)
-    report = import_source(source, project.store)
     runner = QtRunner()
     editor = Editor(project.store, runner)
     window = MainWindow(project.taxonomy, project.conventions)
@@ -36,10 +35,6 @@ def build(
 
         settings.save(replace(prefs, key_preset=preset))
     ctrl = Controller(project, editor, Player(), runner, settings, window)
-    if report.refused:
-        names = "; ".join(f"{r.name}: {r.reason}" for r in report.refused[:5])
-        more = f" (and {len(report.refused) - 5} more)" if len(report.refused) > 5 else ""
-        window.show_banner(f"{len(report.refused)} file(s) left out of the queue: {names}{more}")
     return ctrl, runner
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -37,6 +37,7 @@ class Refusal:
 class ImportReport:
     accepted: list[Task] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
+    stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,23 +75,32 @@ def _project_file(source: Path, name: str) -> Path:
     return own if own.is_file() else resources_dir() / "taxonomy" / name
 
 
-def import_source(
-    source: Path, store: Store, progress: Callable[[int, int, str], None] | None = None
-) -> ImportReport:
-    """Validate every recording; the good ones join the queue, each bad one is named with why."""
+@dataclass
+class Progress:
+    """Written by the scanning thread, read by the GUI's timer; plain ints, no locking needed."""
+
+    done: int = 0
+    total: int = 0
+    current: str = ""
+
+
+Stamps = dict[str, tuple[tuple[int, int], tuple[int, int, float]]]
+
+
+def scan_source(source: Path, known: Stamps, progress: Progress | None = None) -> ImportReport:
+    """Validate every recording (off the GUI thread); unchanged files are not checked again."""
     entries, refused = _entries(source)
     report = ImportReport(refused=list(refused))
-    known = store.file_stamps()
-    stamps: dict[str, tuple[int, int]] = {}
+    progress = progress or Progress()
+    progress.total = len(entries)
     for k, e in enumerate(entries):
-        if progress is not None:
-            progress(k, len(entries), e.audio_path.name)
+        progress.done, progress.current = k, e.audio_path.name
         try:
             st = e.audio_path.stat()
             stamp = (st.st_size, st.st_mtime_ns)
             seen = known.get(str(e.audio_path))
             if seen is not None and seen[0] == stamp:
-                sample_rate_hz, channels, duration_s = seen[1]  # unchanged since last checked
+                sample_rate_hz, channels, duration_s = seen[1]
             else:
                 info = check(e.audio_path)
                 sample_rate_hz, channels = info.sample_rate_hz, info.channels
@@ -102,7 +112,7 @@ def import_source(
         except OSError as exc:
             report.refused.append(Refusal(e.audio_path.name, f"cannot be read ({exc.strerror})."))
             continue
-        stamps[str(e.audio_path)] = stamp
+        report.stamps[str(e.audio_path)] = stamp
         n_words = len(words_of(e.asr_text))
         bad_slot = [s for s in e.predicted_slots if not 0 <= s.start_word < s.end_word <= n_words]
         report.accepted.append(
@@ -118,7 +128,14 @@ def import_source(
                 position=k,
             )
         )
-    store.upsert_tasks(report.accepted, stamps)
+    progress.done = len(entries)
+    return report
+
+
+def import_source(source: Path, store: Store) -> ImportReport:
+    """Scan and queue in one go, for the command line."""
+    report = scan_source(source, store.file_stamps())
+    store.upsert_tasks(report.accepted, report.stamps)
     return report
 
 

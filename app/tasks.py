@@ -34,6 +34,7 @@ class QtRunner:
         self._bridge = _Bridge()
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="earmark-bg")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="earmark-db")
+        self._closed = False
 
     def _submit(
         self,
@@ -42,6 +43,10 @@ class QtRunner:
         on_done: Callable[[T], None],
         on_fail: Callable[[BaseException], None],
     ) -> None:
+        if self._closed:
+            log.debug("runner closed; dropped late work")  # the window is gone
+            return
+
         def finished(fut: Future[T]) -> None:
             exc = fut.exception()
             if exc is not None:
@@ -71,9 +76,11 @@ class QtRunner:
 
     def drain(self) -> None:
         """Wait for queued writes (on quit), so nothing acknowledged is left behind."""
-        self._writer.submit(lambda: None).result()
+        if not self._closed:
+            self._writer.submit(lambda: None).result()
 
     def shutdown(self) -> None:
+        self._closed = True
         self._writer.shutdown(wait=True)
         self._pool.shutdown(wait=False, cancel_futures=True)
 

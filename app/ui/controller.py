@@ -17,7 +17,7 @@ from app.model import annotation as ops
 from app.model.annotation import Flag
 from app.model.checks import submission_problems
 from app.model.taxonomy import most_used
-from app.project import Project
+from app.project import ImportReport, Progress, Project, scan_source
 from app.store.settings import Preferences, Settings
 from app.tasks import QtRunner
 from app.ui.actions import Actions
@@ -70,6 +70,7 @@ class Controller(QObject):
         self._retry.timeout.connect(self.editor.retry_save)
         self.submitted_at: float | None = None
         self._shut_down = False
+        self.scan: Progress | None = None
         self.next_ready_ms: list[float] = []
         self.player.rewind_on_pause_s = self.prefs.rewind_on_pause_s
         bind_commands(self)
@@ -108,11 +109,47 @@ class Controller(QObject):
 
     # -- queue and audio ----------------------------------------------------------------------
     def start(self) -> None:
+        """Resume at once with what is queued; check the source's recordings meanwhile."""
         self.opened_at = time.perf_counter()
         self.editor.resume()
-        if self.editor.task is None:
-            self.window.say("No recordings in this project.", error=True)
         self.window.transcript.edit.setFocus()
+        self.scan = Progress()
+        source, known = self.project.source, self.editor.store.file_stamps()
+        self.runner.background(
+            lambda: scan_source(source, known, self.scan), self._scanned, self._scan_failed
+        )
+
+    def _scanned(self, report: ImportReport) -> None:
+        store = self.editor.store
+        self.runner.write(
+            lambda: store.upsert_tasks(report.accepted, report.stamps),
+            lambda _none: self._queued(report),
+            self._scan_failed,
+        )
+
+    def _queued(self, report: ImportReport) -> None:
+        self.scan = None
+        self.editor.reload_tasks()
+        if self.editor.task is None:
+            self.editor.resume()
+        else:
+            self.window.queue.show_queue(
+                self.editor.tasks, self.editor.statuses(), self.editor.index
+            )
+        if report.refused:
+            names = "; ".join(f"{r.name}: {r.reason}" for r in report.refused[:5])
+            more = f" (and {len(report.refused) - 5} more)" if len(report.refused) > 5 else ""
+            self.window.show_banner(
+                f"{len(report.refused)} file(s) left out of the queue: {names}{more}"
+            )
+        if not self.editor.tasks:
+            self.window.say("No recordings in this project.", error=True)
+        else:
+            self.window.say(f"{len(self.editor.tasks)} recording(s) in the queue.")
+
+    def _scan_failed(self, exc: BaseException) -> None:
+        self.scan = None
+        self.window.say(f"Could not read the project's recordings: {exc}", error=True)
 
     def open_item(self, index: int) -> None:
         self.editor.open_task(index)
@@ -208,6 +245,10 @@ class Controller(QObject):
         self.window.playback.setText("  ".join(x for x in parts if x))
 
     def _tick(self) -> None:
+        if self.scan is not None and self.scan.total:
+            self.window.say(
+                f"Checking recordings: {self.scan.done} of {self.scan.total} ({self.scan.current})"
+            )
         pos = self.player.position_s()
         self.editor.playhead_s = pos
         self.window.waveform.set_playhead(pos)
