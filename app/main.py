@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.audio.player import Player
 from app.editor import Editor
 from app.project import ProjectError, open_project
+from app.store.paths import resources_dir
 from app.store.settings import Settings
 from app.tasks import QtRunner
 from app.ui.controller import Controller
@@ -30,10 +33,7 @@ def build(
     window = MainWindow(project.taxonomy, project.conventions)
     settings = settings or Settings()
     if preset:
-        prefs = settings.load()
-        from dataclasses import replace
-
-        settings.save(replace(prefs, key_preset=preset))
+        settings.save(replace(settings.load(), key_preset=preset))
     ctrl = Controller(project, editor, Player(), runner, settings, window)
     return ctrl, runner
 
@@ -42,6 +42,10 @@ def run_workstation(source: Path, preset: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Earmark")
     app.setOrganizationName("earmark")
+    app.setDesktopFileName("earmark")
+    icon = resources_dir() / "icons" / "earmark.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
     try:
         ctrl, runner = build(source, preset)
     except ProjectError as exc:

@@ -50,12 +50,17 @@ class QtRunner:
         def finished(fut: Future[T]) -> None:
             exc = fut.exception()
             if exc is not None:
-                self._bridge.finished.emit(lambda: on_fail(exc))
+                self._bridge.finished.emit(lambda: self._unless_closed(on_fail, exc))
             else:
                 result = fut.result()
-                self._bridge.finished.emit(lambda: on_done(result))
+                self._bridge.finished.emit(lambda: self._unless_closed(on_done, result))
 
         pool.submit(work).add_done_callback(finished)
+
+    def _unless_closed(self, callback: Callable[[Any], None], value: Any) -> None:
+        """A result that arrives after shutdown finds no window and no store: drop it."""
+        if not self._closed:
+            callback(value)
 
     def background(
         self,

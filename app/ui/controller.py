@@ -249,6 +249,8 @@ class Controller(QObject):
             self.window.say(
                 f"Checking recordings: {self.scan.done} of {self.scan.total} ({self.scan.current})"
             )
+        if self.clip is None:
+            return  # the player still holds the previous recording (or none)
         pos = self.player.position_s()
         self.editor.playhead_s = pos
         self.window.waveform.set_playhead(pos)

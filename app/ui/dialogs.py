@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -13,7 +12,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QKeySequenceEdit,
     QLabel,
-    QListWidget,
     QMessageBox,
     QPushButton,
     QTableWidget,
@@ -24,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.keymap import PRESETS, Keymap, KeymapError, Scope
-from app.ui.labels_panel import FilterLine
+from app.ui.filter_list import FilterList
 
 SKIP_REASONS = (
     "No speech",
@@ -41,43 +39,31 @@ class PickDialog(QDialog):
     def __init__(self, parent: QWidget, title: str, options: list[str], free_text: bool = False):
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.options = options
         self.free_text = free_text
-        self.filter = FilterLine()
-        self.filter.setPlaceholderText(
-            "Type to filter" + (", or type your own" if free_text else "")
-        )
-        self.list = QListWidget()
-        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+        def matches(text: str) -> list[str]:
+            q = text.lower().strip()
+            return [o for o in options if q in o.lower()]
+
+        hint = "Type to filter" + (", or type your own" if free_text else "")
+        self.picker = FilterList(matches, hint)
+        self.filter = self.picker.filter
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel(title))
-        lay.addWidget(self.filter)
-        lay.addWidget(self.list)
-        self.filter.textChanged.connect(self._refilter)
-        self.filter.moved.connect(self._move)
-        self.filter.picked.connect(self.accept)
-        self.filter.cancelled.connect(self.reject)
-        self.list.itemDoubleClicked.connect(lambda _i: self.accept())
-        self._refilter("")
+        lay.addWidget(self.picker)
+        self.picker.picked.connect(lambda _choice: self.accept())
+        self.picker.cancelled.connect(self.reject)
+        self.filter.picked.connect(self._free_text_pick)
         self.resize(380, 360)
 
-    def _refilter(self, text: str) -> None:
-        self.list.clear()
-        q = text.lower().strip()
-        self.list.addItems([o for o in self.options if q in o.lower()])
-        if self.list.count():
-            self.list.setCurrentRow(0)
-
-    def _move(self, step: int) -> None:
-        if self.list.count():
-            self.list.setCurrentRow(
-                max(0, min(self.list.count() - 1, self.list.currentRow() + step))
-            )
+    def _free_text_pick(self) -> None:
+        if self.picker.current() is None and self.choice():
+            self.accept()
 
     def choice(self) -> str | None:
-        item = self.list.currentItem()
-        if item is not None:
-            return item.text()
+        current = self.picker.current()
+        if current is not None:
+            return current
         text = self.filter.text().strip()
         return text if self.free_text and text else None
 

@@ -3,39 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QGroupBox,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from app.model.annotation import FLAG_TITLES, Annotation, Flag
 from app.model.taxonomy import Taxonomy
-
-
-class FilterLine(QLineEdit):
-    """Up/Down move in the list below; Enter picks; Esc gives up."""
-
-    moved = Signal(int)
-    picked = Signal()
-    cancelled = Signal()
-
-    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802
-        if e.key() == Qt.Key.Key_Down:
-            self.moved.emit(1)
-        elif e.key() == Qt.Key.Key_Up:
-            self.moved.emit(-1)
-        elif e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not e.modifiers():
-            self.picked.emit()
-        elif e.key() == Qt.Key.Key_Escape:
-            self.cancelled.emit()
-        else:
-            super().keyPressEvent(e)
+from app.ui.filter_list import FilterList
 
 
 class LabelsPanel(QWidget):
@@ -50,11 +22,8 @@ class LabelsPanel(QWidget):
         self.current.setObjectName("intent")
         self.current.setStyleSheet("font-size: 15px; font-weight: bold;")
         self.current.setWordWrap(True)
-        self.filter = FilterLine()
-        self.filter.setPlaceholderText("Type to filter intents (Ctrl+I)")
-        self.filter.setClearButtonEnabled(True)
-        self.list = QListWidget()
-        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.picker = FilterList(taxonomy.filter_intents, "Type to filter intents (Ctrl+I)")
+        self.filter, self.list = self.picker.filter, self.picker.list
         self.digits = QLabel()
         self.digits.setWordWrap(True)
         self.digits.setTextFormat(Qt.TextFormat.RichText)
@@ -62,8 +31,7 @@ class LabelsPanel(QWidget):
         bl = QVBoxLayout(box)
         bl.addWidget(self.current)
         bl.addWidget(self.digits)
-        bl.addWidget(self.filter)
-        bl.addWidget(self.list, 1)
+        bl.addWidget(self.picker, 1)
         flags = QGroupBox("Flags")
         fl = QVBoxLayout(flags)
         self.flag_boxes: dict[Flag, QCheckBox] = {}
@@ -77,12 +45,8 @@ class LabelsPanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(box, 1)
         lay.addWidget(flags)
-        self.filter.textChanged.connect(self._refilter)
-        self.filter.moved.connect(self._move)
-        self.filter.picked.connect(self._pick_current)
-        self.filter.cancelled.connect(self._cancel)
-        self.list.itemDoubleClicked.connect(lambda _i: self._pick_current())
-        self._refilter("")
+        self.picker.picked.connect(self._picked)
+        self.picker.cancelled.connect(self._cancel)
 
     def set_flag_keys(self, keys: dict[Flag, str]) -> None:
         for flag, key in keys.items():
@@ -102,24 +66,10 @@ class LabelsPanel(QWidget):
         self.filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter.selectAll()
 
-    def _refilter(self, text: str) -> None:
-        self.list.clear()
-        self.list.addItems(self.taxonomy.filter_intents(text))
-        if self.list.count():
-            self.list.setCurrentRow(0)
-
-    def _move(self, step: int) -> None:
-        if self.list.count():
-            self.list.setCurrentRow(
-                max(0, min(self.list.count() - 1, self.list.currentRow() + step))
-            )
-
-    def _pick_current(self) -> None:
-        item = self.list.currentItem()
-        if item is not None:
-            self.intent_picked.emit(item.text())
-            self.filter.clear()
-            self.done_picking.emit()
+    def _picked(self, intent: str) -> None:
+        self.intent_picked.emit(intent)
+        self.filter.clear()
+        self.done_picking.emit()
 
     def _cancel(self) -> None:
         self.filter.clear()

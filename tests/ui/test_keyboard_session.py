@@ -9,24 +9,7 @@ from app.model.annotation import Flag, Status
 from app.model.slots import Slot
 from app.ui.controller import Controller
 from app.ui.dialogs import PickDialog
-
-C, S, A = (
-    Qt.KeyboardModifier.ControlModifier,
-    Qt.KeyboardModifier.ShiftModifier,
-    Qt.KeyboardModifier.AltModifier,
-)
-
-
-def press(qtbot, key: Qt.Key, mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
-    target = QApplication.focusWidget()
-    assert target is not None, "something must have keyboard focus"
-    qtbot.keyClick(target, key, mods)
-
-
-def type_text(qtbot, text: str) -> None:
-    target = QApplication.focusWidget()
-    assert target is not None
-    qtbot.keyClicks(target, text)
+from tests.ui.keys import A, C, S, press, type_text
 
 
 def answer_next_dialog(qtbot, text: str) -> None:

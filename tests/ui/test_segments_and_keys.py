@@ -6,25 +6,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
 
 from app.keymap import Cmd, Scope
 from app.main import build
 from app.model import annotation as ops
 from app.store.settings import Settings
 from app.ui.controller import Controller
-
-C, S, A = (
-    Qt.KeyboardModifier.ControlModifier,
-    Qt.KeyboardModifier.ShiftModifier,
-    Qt.KeyboardModifier.AltModifier,
-)
-
-
-def press(qtbot, key: Qt.Key, mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
-    target = QApplication.focusWidget()
-    assert target is not None
-    qtbot.keyClick(target, key, mods)
+from tests.ui.keys import A, C, S, press
 
 
 def two_segments(ctrl: Controller) -> None:
