@@ -20,15 +20,30 @@ if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   pkgs+=(python3-venv)
 fi
 
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
 missing=()
 for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  installed "$p" || installed "${p}t64" || missing+=("$p")
 done
 if ((${#missing[@]} == 0)); then
   exit 0
 fi
-echo "Installing system packages: ${missing[*]}"
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Newer releases renamed some libraries with a t64 suffix (64-bit time_t); take what exists.
+resolved=()
+for p in "${missing[@]}"; do
+  if apt-cache show "$p" >/dev/null 2>&1; then
+    resolved+=("$p")
+  elif apt-cache show "${p}t64" >/dev/null 2>&1; then
+    resolved+=("${p}t64")
+  else
+    echo "warning: no package named $p or ${p}t64 here; skipping it" >&2
+  fi
+done
+echo "Installing system packages: ${resolved[*]}"
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${resolved[@]}"

@@ -107,3 +107,12 @@ def tag_spans(text: str, conv: Conventions) -> list[tuple[int, int, bool]]:
             out.append((m.start(), m.end(), True))
     out.sort()
     return out
+
+
+def insert_tag(text: str, start: int, end: int, tag: str) -> tuple[str, int]:
+    """Replace text[start:end] by the tag, spaced as a word; returns (new text, caret after it)."""
+    before, after = text[:start], text[end:]
+    pad_l = "" if not before or before.endswith(" ") else " "
+    pad_r = "" if after.startswith(" ") else " "
+    new = before + pad_l + tag + pad_r + after
+    return new, len(before + pad_l + tag + pad_r)

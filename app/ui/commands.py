@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog
 from app.editor import Editor
 from app.keymap import INTENT_CMDS, TAG_CMDS, Cmd
 from app.model import annotation as ops
+from app.model import conventions
 from app.model.slots import Slot, words_in_chars
 from app.ui.dialogs import (
     SKIP_REASONS,
@@ -155,10 +156,15 @@ def bind_commands(c: Controller) -> None:
             c.apply("Intent", ops.set_intent, c.most_used[k])
 
     def insert_tag(k: int) -> None:
-        tags = c.project.conventions.tags
-        if k < len(tags):
-            w.transcript.edit.setFocus()
-            w.transcript.edit.insert_text(tags[k].text)
+        """One edit and one undo step of its own, never merged with the typing around it."""
+        tags, edit = c.project.conventions.tags, w.transcript.edit
+        if k >= len(tags) or e.annotation is None:
+            return
+        lo, hi = edit.selection_chars()
+        text, caret = conventions.insert_tag(edit.toPlainText(), lo, hi, tags[k].text)
+        if c.apply("Insert tag", ops.set_text, e.segment, text):
+            edit.setFocus()
+            edit.set_caret(caret)
 
     def key_preferences() -> None:
         dlg = KeyPreferencesDialog(w, c.keymap)

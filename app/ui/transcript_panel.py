@@ -120,14 +120,9 @@ class TranscriptEdit(QPlainTextEdit):
             return
         super().keyPressEvent(e)
 
-    def insert_text(self, text: str) -> None:
-        """One insertion at the caret, with the spacing a tag needs; one edit."""
+    def set_caret(self, pos: int) -> None:
         c = self.textCursor()
-        before = self.toPlainText()[: c.selectionStart()]
-        after = self.toPlainText()[c.selectionEnd() :]
-        pad_l = "" if not before or before.endswith(" ") else " "
-        pad_r = "" if after.startswith(" ") else " "
-        c.insertText(pad_l + text + pad_r)
+        c.setPosition(max(0, min(pos, len(self.toPlainText()))))
         self.setTextCursor(c)
 
     def selection_chars(self) -> tuple[int, int]:

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from app.model.conventions import check_transcript, load_conventions, tag_spans
+from app.model.conventions import check_transcript, insert_tag, load_conventions, tag_spans
 from app.store.paths import resources_dir
 
 CONV = load_conventions(resources_dir() / "taxonomy" / "earmark-conventions.json")
@@ -50,3 +50,10 @@ def test_tag_spans_for_highlighting(tmp_path: Path) -> None:
     assert (8, 10, True) in spans  # filler
     assert (16, 21, False) in spans  # unknown tag
     assert (22, 25, True) in spans  # partial word
+
+
+def test_tag_insertion_spacing_and_caret() -> None:
+    assert insert_tag("play jazz", 4, 4, "[noise]") == ("play [noise] jazz", 12)
+    assert insert_tag("play jazz", 0, 0, "[noise]") == ("[noise] play jazz", 8)
+    assert insert_tag("play jazz", 9, 9, "[noise]") == ("play jazz [noise] ", 18)
+    assert insert_tag("play jazz", 5, 9, "[music]") == ("play [music] ", 13)

@@ -146,3 +146,17 @@ def test_cheat_sheet_on_f1_lists_every_command(qtbot, workstation: Controller) -
     QTimer.singleShot(50, grab)
     press(qtbot, Qt.Key.Key_F1)
     assert shown and all(b.title in shown[0] for b in DEFAULTS)
+
+
+def test_a_tag_key_inserts_once_as_one_undo_step(qtbot, workstation: Controller) -> None:
+    e, edit = workstation.editor, workstation.window.transcript.edit
+    press(qtbot, Qt.Key.Key_End, C)
+    type_text(qtbot, " now")
+    press(qtbot, Qt.Key.Key_2, A)  # tag 2: [unintelligible]
+    text = edit.toPlainText()
+    assert text.count("[unintelligible]") == 1 and text.endswith("now [unintelligible] ")
+    type_text(qtbot, "ok")
+    assert edit.toPlainText().endswith("now [unintelligible] ok")
+    press(qtbot, Qt.Key.Key_Z, C)  # the typing after the tag
+    press(qtbot, Qt.Key.Key_Z, C)  # the tag alone
+    assert e.annotation.segments[0].text.endswith("morning now")
