@@ -1,35 +1,79 @@
-"""A recording ready to show and play: mono samples and their peak pyramid."""
+"""A recording ready to show and play: a mapped source and its peak pyramids."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
+from app.audio.peaks import PeakCache, Pyramid, PyramidBuilder, build_pyramids
+from app.audio.source import MIX, AudioSource, open_source
 
-from app.audio.load import load
-from app.audio.peaks import Pyramid, compute_pyramid
+SMALL_FRAMES = 16000 * 120  # up to about two minutes, pyramids are built before showing
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
 class Clip:
     path: str
-    mono: npt.NDArray[np.float32]
-    pyramid: Pyramid
-    sample_rate_hz: int
+    source: AudioSource
+    pyramids: dict[int, Pyramid] = field(default_factory=dict)  # complete ones
+    builders: dict[int, PyramidBuilder] = field(default_factory=dict)  # while building
+
+    @property
+    def sample_rate_hz(self) -> int:
+        return self.source.rate
+
+    @property
+    def channels(self) -> int:
+        return self.source.channels
 
     @property
     def duration_s(self) -> float:
-        return len(self.mono) / self.sample_rate_hz
+        return len(self.source) / self.source.rate
+
+    @property
+    def complete(self) -> bool:
+        return not self.builders
+
+    def pyramid(self, channel: int = MIX) -> Pyramid:
+        """The whole pyramid, or what is built so far."""
+        if channel in self.pyramids:
+            return self.pyramids[channel]
+        if channel in self.builders:
+            return self.builders[channel].snapshot()
+        return self.pyramid(MIX)
+
+    def finish(self) -> None:
+        """The builders are done: keep their pyramids."""
+        self.pyramids.update({ch: b.snapshot() for ch, b in self.builders.items()})
+        self.builders = {}
+
+    def build(self, cache: PeakCache) -> bool:
+        done = build_pyramids(
+            Path(self.path), len(self.source), self.source.read_all_channels, self.builders, cache
+        )
+        if done:
+            self.finish()
+        return done
 
 
-def prepare_clip(path: str) -> Clip:
-    """Decode, validate and build the pyramid: runs off the GUI thread."""
-    audio = load(Path(path))
-    mono = np.ascontiguousarray(audio.mono())
-    return Clip(path, mono, compute_pyramid(mono), audio.info.sample_rate_hz)
+def prepare_clip(path: str, peak_cache: PeakCache, decode_cache: Path) -> Clip:
+    """Open (mapped or decoded once) and find or start the pyramids: runs off the GUI thread.
+
+    A short recording comes back complete; a long one comes back with builders that
+    `Clip.build` fills, so the waveform can be drawn while they fill.
+    """
+    source = open_source(Path(path), decode_cache)
+    clip = Clip(path, source)
+    cached = peak_cache.lookup(Path(path))
+    if cached is not None and MIX in cached:
+        clip.pyramids = cached
+        return clip
+    channels = [MIX] + (list(range(source.channels)) if source.channels > 1 else [])
+    clip.builders = {ch: PyramidBuilder(len(source)) for ch in channels}
+    if len(source) <= SMALL_FRAMES:
+        clip.build(peak_cache)
+    return clip
 
 
 class ClipCache:
@@ -38,6 +82,9 @@ class ClipCache:
     def __init__(self, size: int = 4) -> None:
         self.size = size
         self._clips: OrderedDict[str, Clip] = OrderedDict()
+
+    def values(self) -> list[Clip]:
+        return list(self._clips.values())
 
     def get(self, path: str) -> Clip | None:
         clip = self._clips.get(path)

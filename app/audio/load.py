@@ -123,14 +123,15 @@ def probe(path: Path) -> AudioInfo:
     return AudioInfo(path, info.samplerate, info.channels, info.frames, info.format, info.subtype)
 
 
-def _declared_pcm_frames(path: Path, info: AudioInfo) -> int | None:
-    """Frames the WAV data chunk declares, read from the header itself.
+@dataclass(frozen=True, slots=True)
+class WavData:
+    offset: int  # byte offset of the first frame
+    size: int  # bytes the data chunk declares
+    block_align: int  # bytes per frame
 
-    libsndfile trims a lying or truncated data chunk to what is there, so its frame count cannot
-    reveal a truncated file; the chunk header can.
-    """
-    if info.format != "WAV":
-        return None
+
+def wav_data_chunk(path: Path) -> WavData | None:
+    """Where a RIFF/WAVE file's samples are, read from its chunk headers."""
     with path.open("rb") as f:
         head = f.read(12)
         if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
@@ -147,9 +148,21 @@ def _declared_pcm_frames(path: Path, info: AudioInfo) -> int | None:
             elif cid == b"data":
                 if not block_align or size == 0xFFFFFFFF:
                     return None
-                return size // block_align
+                return WavData(f.tell(), size, block_align)
             else:
                 f.seek(size + (size & 1), 1)
+
+
+def _declared_pcm_frames(path: Path, info: AudioInfo) -> int | None:
+    """Frames the WAV data chunk declares, read from the header itself.
+
+    libsndfile trims a lying or truncated data chunk to what is there, so its frame count cannot
+    reveal a truncated file; the chunk header can.
+    """
+    if info.format != "WAV":
+        return None
+    data = wav_data_chunk(path)
+    return None if data is None else data.size // data.block_align
 
 
 def sha256_of(path: Path) -> str:

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from PySide6.QtCore import QIODevice, QObject, Signal
 from PySide6.QtMultimedia import QAudioFormat, QAudioSink, QMediaDevices, QtAudio
 
+from app.audio.source import MIX, AudioSource
 from app.audio.stretch import MAX_SPEED, MIN_SPEED, WsolaStream
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,11 @@ class Marker:
 class SampleSource(QIODevice):
     """Serves int16 mono frames: the requested range at the requested speed, else silence."""
 
-    def __init__(self, samples: F32, sample_rate_hz: int) -> None:
+    def __init__(self, source: AudioSource, channel: int = MIX) -> None:
         super().__init__()
-        self.samples = samples
-        self.rate = sample_rate_hz
+        self.source = source
+        self.channel = channel
+        self.rate = source.rate
         self.generation = 0
         self.served_out = 0
         self.markers: list[Marker] = []
@@ -58,17 +60,28 @@ class SampleSource(QIODevice):
         self._stop_requested = False
 
     # -- requests from the GUI thread ---------------------------------------------------------
-    def set_samples(self, samples: F32) -> None:
+    def set_source(self, source: AudioSource, channel: int = MIX) -> None:
         """Another recording at the same rate: the running stream carries on with it."""
         with self._lock:
             self._pending = None
             self._finish()
-            self.samples = samples
+            self.source, self.channel = source, channel
             self.markers.clear()
             self.generation += 1
 
+    def set_channel(self, channel: int) -> None:
+        with self._lock:
+            self.channel = channel
+
+    @property
+    def frames(self) -> int:
+        return len(self.source)
+
+    def _read(self, start: int, n: int) -> F32:
+        return self.source.read(start, n, self.channel)
+
     def request_play(self, start: int, end: int, loop: bool, speed: float) -> None:
-        start, end = max(0, start), min(len(self.samples), end)
+        start, end = max(0, start), min(self.frames, end)
         with self._lock:
             self._pending = Marker(-1, start, speed, start, end, loop and end > start)
             self._stop_requested = False
@@ -98,7 +111,7 @@ class SampleSource(QIODevice):
     def _new_stream(self, m: Marker, at: int) -> WsolaStream:
         def read(s: int, n: int) -> F32:
             s = max(m.start, s)
-            return self.samples[s : max(s, min(m.end, s + n))]
+            return self._read(s, max(0, min(m.end, s + n) - s))
 
         return WsolaStream(read, self.rate, at, m.speed)
 
@@ -120,7 +133,7 @@ class SampleSource(QIODevice):
         m = self._current
         assert m is not None
         if self._stream is None:
-            chunk = self.samples[self._cursor : min(m.end, self._cursor + n)]
+            chunk = self._read(self._cursor, max(0, min(m.end, self._cursor + n) - self._cursor))
             self._cursor += len(chunk)
             return chunk, self._cursor >= m.end
         left = int((m.end - self._stream.source_position) / m.speed)
@@ -219,15 +232,15 @@ class Player(QObject):
 
     @property
     def duration_s(self) -> float:
-        return 0.0 if self._source is None else len(self._source.samples) / self._source.rate
+        return 0.0 if self._source is None else self._source.frames / self._source.rate
 
-    def set_audio(self, samples: F32, sample_rate_hz: int) -> None:
+    def set_audio(self, source: AudioSource, channel: int = MIX) -> None:
         """New recording. The stream is kept when the rate is the same: a new one starts late."""
-        if self._source is not None and self._source.rate == sample_rate_hz:
-            self._source.set_samples(samples)
+        if self._source is not None and self._source.rate == source.rate:
+            self._source.set_source(source, channel)
         else:
             self._release_sink()
-            self._source = SampleSource(samples, sample_rate_hz)
+            self._source = SampleSource(source, channel)
             if self.available:
                 self._start_sink()
         self._rest_s = 0.0
@@ -338,6 +351,16 @@ class Player(QObject):
         else:
             self._rest_s = t_s
             self.state_changed.emit()
+
+    def set_channel(self, channel: int) -> None:
+        """Listen to one channel (0, 1, ...) or the mix (MIX); playback carries on."""
+        if self._source is not None:
+            self._source.set_channel(channel)
+        self.state_changed.emit()
+
+    @property
+    def channel(self) -> int:
+        return MIX if self._source is None else self._source.channel
 
     def set_speed(self, speed: float) -> None:
         self.speed = float(min(MAX_SPEED, max(MIN_SPEED, speed)))

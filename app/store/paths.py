@@ -25,6 +25,18 @@ def cache_dir() -> Path:
     return path
 
 
+def peak_cache_dir() -> Path:
+    path = cache_dir() / "peaks"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def decode_cache_dir() -> Path:
+    path = cache_dir() / "decoded"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def project_db(source: Path) -> Path:
     """One local store per opened folder or manifest, named by its resolved path."""
     key = hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:16]

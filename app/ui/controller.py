@@ -6,11 +6,14 @@ import logging
 import time
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
 from app.audio.clip import Clip, ClipCache, prepare_clip
+from app.audio.peaks import PeakCache
 from app.audio.player import Player
+from app.audio.source import MIX
 from app.editor import Editor
 from app.keymap import Cmd, Keymap
 from app.model import annotation as ops
@@ -18,14 +21,16 @@ from app.model.annotation import Flag
 from app.model.checks import submission_problems
 from app.model.taxonomy import most_used
 from app.project import ImportReport, Progress, Project, scan_source
+from app.store.paths import decode_cache_dir, peak_cache_dir
 from app.store.settings import Preferences, Settings
-from app.tasks import QtRunner
+from app.tasks import QtRunner, log_failure
 from app.ui.actions import Actions
 from app.ui.commands import bind_commands
 from app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 POLL_MS = 30
+PEAKS_REDRAW_MS = 100
 RETRY_SAVE_MS = 2000  # after a failed save (full disk, locked store), try again on our own
 FLAG_CMDS = {
     Cmd.FLAG_NOT_DEVICE_DIRECTED: Flag.NOT_DEVICE_DIRECTED,
@@ -71,6 +76,11 @@ class Controller(QObject):
         self.submitted_at: float | None = None
         self._shut_down = False
         self.scan: Progress | None = None
+        self.channel = MIX
+        self.peak_cache = PeakCache(peak_cache_dir())
+        self._peaks_timer = QTimer(self)
+        self._peaks_timer.setInterval(PEAKS_REDRAW_MS)
+        self._peaks_timer.timeout.connect(self._peaks_tick)
         self.next_ready_ms: list[float] = []
         self.player.rewind_on_pause_s = self.prefs.rewind_on_pause_s
         bind_commands(self)
@@ -171,7 +181,7 @@ class Controller(QObject):
             self._show_clip(clip)
         else:
             self.clip = None
-            self.window.waveform.set_audio(None, None, task.sample_rate_hz, task.duration_s)
+            self.window.waveform.set_clip(None, task.duration_s)
             self._load(task.audio_path, show=True)
         self._prefetch()
 
@@ -186,6 +196,8 @@ class Controller(QObject):
             task = self.editor.task
             if task is not None and task.audio_path == path and self.clip is None:
                 self._show_clip(clip)
+            if not clip.complete:
+                self._build(clip)
 
         def failed(exc: BaseException) -> None:
             self._loading.discard(path)
@@ -193,7 +205,31 @@ class Controller(QObject):
             if task is not None and task.audio_path == path:
                 self.window.say(f"Cannot play this recording: {exc}", error=True)
 
-        self.runner.background(lambda: prepare_clip(path), done, failed)
+        peaks, decoded = self.peak_cache, decode_cache_dir()
+        self.runner.background(lambda: prepare_clip(path, peaks, decoded), done, failed)
+
+    def _build(self, clip: Clip) -> None:
+        """Pyramids of a long recording, on a worker; the waveform fills in meanwhile."""
+        peaks = self.peak_cache
+
+        def done(_ok: bool) -> None:
+            if self.clip is clip:
+                self.window.waveform.refresh_peaks()
+                self.window.say(f"Waveform of {Path(clip.path).name} complete.")
+
+        self.runner.background(lambda: clip.build(peaks), done, log_failure("peak building"))
+        if not self._peaks_timer.isActive():
+            self._peaks_timer.start()
+
+    def _peaks_tick(self) -> None:
+        clip = self.clip
+        if clip is None or clip.complete:
+            if all(c.complete for c in self.clips.values()):
+                self._peaks_timer.stop()
+            return
+        self.window.waveform.refresh_peaks()
+        b = next(iter(clip.builders.values()))
+        self.window.say(f"Drawing the waveform: {100 * b.filled // max(1, b.frames)} %")
 
     def _prefetch(self) -> None:
         for k in (self.editor.index + 1, self.editor.index + 2):
@@ -205,8 +241,8 @@ class Controller(QObject):
     def _show_clip(self, clip: Clip) -> None:
         self.clip = clip
         w = self.window.waveform
-        w.set_audio(clip.mono, clip.pyramid, clip.sample_rate_hz, clip.duration_s)
-        self.player.set_audio(clip.mono, clip.sample_rate_hz)
+        w.set_clip(clip, clip.duration_s, self.channel)
+        self.player.set_audio(clip.source, self.channel)
         self.player.seek(self.editor.playhead_s)
         if self.editor.view is not None:
             w.show_range(*self.editor.view)

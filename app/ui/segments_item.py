@@ -25,6 +25,7 @@ class SegmentsItem(pg.GraphicsObject):
         self._starts = np.zeros(0)
         self._ends = np.zeros(0)
         self._drag: tuple[int, str] | None = None
+        self.bands = 1
         self.setAcceptHoverEvents(True)
         self.setZValue(-5)
 
@@ -37,8 +38,18 @@ class SegmentsItem(pg.GraphicsObject):
         self._ends = np.array([s.end_s for s in segments], dtype=np.float64)
         self.update()
 
+    def set_bands(self, bands: int) -> None:
+        """Channels stacked: the segments span all of them."""
+        self.prepareGeometryChange()
+        self.bands = max(1, bands)
+        self.update()
+
+    @property
+    def _top(self) -> float:
+        return 2.0 * self.bands - 1.0
+
     def boundingRect(self) -> QRectF:  # noqa: N802
-        return QRectF(0.0, -1.05, self.duration_s, 2.1)
+        return QRectF(0.0, -1.05, self.duration_s, 2.0 * self.bands + 0.1)
 
     def visible_indices(self, x0: float, x1: float) -> np.ndarray:
         """Indices of segments overlapping [x0, x1]: what paint draws."""
@@ -63,12 +74,12 @@ class SegmentsItem(pg.GraphicsObject):
         for i in idx:
             s = self.segments[i]
             p.setBrush(QBrush(sel_fill if i == self.selected else fills[i % 2]))
-            p.drawRect(QRectF(s.start_s, -1.0, s.end_s - s.start_s, 2.0))
+            p.drawRect(QRectF(s.start_s, -1.0, s.end_s - s.start_s, self._top + 1.0))
         p.setPen(edge)
         for i in idx:
             s = self.segments[i]
-            p.drawLine(QPointF(s.start_s, -1.0), QPointF(s.start_s, 1.0))
-            p.drawLine(QPointF(s.end_s, -1.0), QPointF(s.end_s, 1.0))
+            p.drawLine(QPointF(s.start_s, -1.0), QPointF(s.start_s, self._top))
+            p.drawLine(QPointF(s.end_s, -1.0), QPointF(s.end_s, self._top))
 
     def _px_to_s(self) -> float:
         vb = self.getViewBox()

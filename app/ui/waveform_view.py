@@ -8,7 +8,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFocusEvent, QPen
 from PySide6.QtWidgets import QFrame, QVBoxLayout
 
-from app.audio.peaks import Pyramid, envelope
+from app.audio.clip import Clip
+from app.audio.peaks import envelope
+from app.audio.source import MIX
 from app.model.annotation import Segment
 from app.ui.segments_item import SegmentsItem
 
@@ -37,9 +39,7 @@ class WaveformView(QFrame):
         self.vb = self.plot.getViewBox()
         self.vb.setYRange(-1.0, 1.0, padding=0.02)
         self.vb.disableAutoRange()
-        self.curve = pg.PlotDataItem(pen=pg.mkPen(QColor(40, 70, 120), width=1))
-        self.curve.setZValue(0)
-        self.plot.addItem(self.curve)
+        self.curves: list[pg.PlotDataItem] = []
         self.segments_item = SegmentsItem()
         self.plot.addItem(self.segments_item)
         pen = QPen(QColor(220, 40, 40))
@@ -51,8 +51,8 @@ class WaveformView(QFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.plot)
-        self.mono: np.ndarray | None = None
-        self.pyramid: Pyramid | None = None
+        self.clip: Clip | None = None
+        self.listening = MIX  # the channel being played, or the mix
         self.rate = 16000
         self.duration_s = 0.0
         self._redraw = QTimer(self)
@@ -65,13 +65,26 @@ class WaveformView(QFrame):
         self.segments_item.boundary_moved.connect(self.boundary_moved)
 
     # -- content ------------------------------------------------------------------------------
-    def set_audio(
-        self, mono: np.ndarray | None, pyramid: Pyramid | None, rate: int, duration_s: float
-    ) -> None:
-        self.mono, self.pyramid, self.rate = mono, pyramid, rate
+    def set_clip(self, clip: Clip | None, duration_s: float, listening: int = MIX) -> None:
+        """Show a recording: one band per channel; None while it loads."""
+        self.clip, self.listening = clip, listening
+        self.rate = clip.sample_rate_hz if clip else self.rate
         self.duration_s = max(duration_s, MIN_SPAN_S)
+        bands = clip.channels if clip else 1
+        while len(self.curves) < bands:
+            curve = pg.PlotDataItem()
+            self.plot.addItem(curve)
+            self.curves.append(curve)
+        for k, curve in enumerate(self.curves):
+            curve.setVisible(k < bands)
         self.vb.setLimits(xMin=0.0, xMax=self.duration_s, minXRange=MIN_SPAN_S)
+        self.vb.setYRange(-1.0, 2.0 * bands - 1.0, padding=0.02)
+        self.segments_item.set_bands(bands)
         self.show_range(0.0, self.duration_s)
+        self._draw_envelope()
+
+    def set_listening(self, channel: int) -> None:
+        self.listening = channel
         self._draw_envelope()
 
     def set_segments(self, segments: tuple[Segment, ...], selected: int) -> None:
@@ -80,27 +93,43 @@ class WaveformView(QFrame):
     def set_playhead(self, t_s: float) -> None:
         self.playhead.setValue(t_s)
 
+    def refresh_peaks(self) -> None:
+        """Pyramids are still building: draw what there is."""
+        self._draw_envelope()
+
     def _range_changed(self, *_args: object) -> None:
         self._redraw.start()
         x0, x1 = self.visible_range()
         self.view_changed.emit(x0, x1)
 
     def _draw_envelope(self) -> None:
-        if self.mono is None or self.pyramid is None:
-            self.curve.setData([], [])
+        clip = self.clip
+        if clip is None:
+            for curve in self.curves:
+                curve.setData([], [])
             return
         x0, x1 = self.visible_range()
         px = max(100, int(self.vb.width()) or 800)
-        x, lo, hi = envelope(
-            self.mono, self.pyramid, int(x0 * self.rate), int(x1 * self.rate) + 1, px
-        )
-        if not len(x):
-            self.curve.setData([], [])
-            return
-        xs = np.repeat(x / self.rate, 2)
-        ys = np.empty(2 * len(lo), dtype=np.float32)
-        ys[0::2], ys[1::2] = lo, hi
-        self.curve.setData(xs, ys)
+        start, stop = int(x0 * self.rate), int(x1 * self.rate) + 1
+        channels = [MIX] if clip.channels == 1 else list(range(clip.channels))
+        for band, ch in enumerate(channels):
+            curve = self.curves[band]
+            heard = self.listening in (MIX, ch)
+            curve.setPen(pg.mkPen(QColor(40, 70, 120) if heard else QColor(160, 170, 185), width=1))
+            pyr = clip.pyramid(ch)
+
+            def read(s: int, n: int, ch: int = ch) -> np.ndarray:
+                return clip.source.read(s, n, ch)
+
+            x, lo, hi = envelope(read, pyr, start, stop, px)
+            if not len(x):
+                curve.setData([], [])
+                continue
+            offset = 2.0 * (len(channels) - 1 - band)  # first channel on top
+            xs = np.repeat(x / self.rate, 2)
+            ys = np.empty(2 * len(lo), dtype=np.float32)
+            ys[0::2], ys[1::2] = lo + offset, hi + offset
+            curve.setData(xs, ys)
 
     # -- view ---------------------------------------------------------------------------------
     def visible_range(self) -> tuple[float, float]:

@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication
 
 from app.audio.player import Player
+from app.audio.source import memory_source
 
 RATE = 16000
 
@@ -48,7 +49,7 @@ def run_for(seconds: float, every: Callable[[], None] | None = None) -> None:
 def player(qapp: object, pulse: str) -> Iterator[Player]:
     p = Player()
     assert p.available, "the null sink should be the default output"
-    p.set_audio(tone(6.0), RATE)
+    p.set_audio(memory_source(tone(6.0), RATE))
     wait_until(lambda: p.flowing)
     yield p
     p.shutdown()
@@ -142,7 +143,8 @@ def test_no_output_device_is_a_message_not_a_crash(tmp_path: object) -> None:
         "import numpy as np\n"
         "from app.audio.player import Player\n"
         "p = Player()\n"
-        "p.set_audio(np.zeros(1600, np.float32), 16000)\n"
+        "from app.audio.source import memory_source\n"
+        "p.set_audio(memory_source(np.zeros(1600, np.float32), 16000))\n"
         "print(p.available, p.play(0.0))\n"
         "print(p.error)\n"
     )
