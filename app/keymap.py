@@ -31,6 +31,7 @@ class Cmd(StrEnum):
     FASTER = "faster"
     NORMAL_SPEED = "normal_speed"
     TOGGLE_REWIND_ON_PAUSE = "toggle_rewind_on_pause"
+    NEXT_CHANNEL = "next_channel"
     SPLIT = "split"
     MERGE_NEXT = "merge_next"
     DELETE_SEGMENT = "delete_segment"
@@ -127,6 +128,7 @@ DEFAULTS: tuple[Binding, ...] = (
     _b(Cmd.FASTER, "Faster", _P, "Ctrl+]", "]"),
     _b(Cmd.NORMAL_SPEED, "Normal speed", _P, "Ctrl+\\", "\\"),
     _b(Cmd.TOGGLE_REWIND_ON_PAUSE, "Rewind on pause on/off", _P, "Ctrl+Shift+R"),
+    _b(Cmd.NEXT_CHANNEL, "Listen to the next channel, or the mix", _P, "Ctrl+Shift+C", "C"),
     _b(
         Cmd.SPLIT,
         "Split at the playhead (and the text at the caret)",

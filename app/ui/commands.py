@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
+from app.audio.source import MIX
 from app.editor import Editor
 from app.keymap import INTENT_CMDS, TAG_CMDS, Cmd
 from app.model import annotation as ops
@@ -74,6 +75,22 @@ def bind_commands(c: Controller) -> None:
         on = 0.0 if c.prefs.rewind_on_pause_s else c.prefs.rewind_when_on_s
         c.set_prefs(replace(c.prefs, rewind_on_pause_s=on))
         w.say(f"Rewind on pause: {on:.1f} s." if on else "Rewind on pause off.")
+
+    def next_channel() -> None:
+        clip = c.clip
+        if clip is None or clip.channels == 1:
+            w.say("This recording has one channel.")
+            return
+        order = [MIX, *range(clip.channels)]
+        c.channel = order[(order.index(c.channel) + 1) % len(order)]
+        p.set_channel(c.channel)
+        w.waveform.set_listening(c.channel)
+        w.say(
+            "Listening to the mix."
+            if c.channel == MIX
+            else f"Listening to channel {c.channel + 1} of {clip.channels} alone."
+        )
+        c.show_playback()
 
     def split() -> None:
         caret = w.transcript.edit.caret() if w.transcript.edit.hasFocus() else None
@@ -185,6 +202,7 @@ def bind_commands(c: Controller) -> None:
         Cmd.FASTER: lambda: p.step_speed(1),
         Cmd.NORMAL_SPEED: lambda: p.set_speed(1.0),
         Cmd.TOGGLE_REWIND_ON_PAUSE: toggle_rewind,
+        Cmd.NEXT_CHANNEL: next_channel,
         Cmd.SPLIT: split,
         Cmd.MERGE_NEXT: lambda: c.apply("Merge", ops.merge_with_next, e.segment),
         Cmd.DELETE_SEGMENT: lambda: c.apply("Delete segment", ops.delete_segment, e.segment),

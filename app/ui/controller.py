@@ -111,7 +111,7 @@ class Controller(QObject):
         w.labels.flag_toggled.connect(lambda f: self.apply("Flag", ops.toggle_flag, f))
         w.labels.done_picking.connect(lambda: w.transcript.edit.setFocus())
         w.closing.connect(self.shutdown)
-        self.player.state_changed.connect(self._show_playback)
+        self.player.state_changed.connect(self.show_playback)
 
     def apply(self, label: str, fn: object, *args: object) -> bool:
         self.editor.note_activity()
@@ -271,9 +271,11 @@ class Controller(QObject):
         if self.editor.save_error and not self._retry.isActive():
             self._retry.start()
 
-    def _show_playback(self) -> None:
+    def show_playback(self) -> None:
         p = self.player
         parts = [f"{p.speed:.2f}×", "loop" if p.loop else ""]
+        if self.clip is not None and self.clip.channels > 1:
+            parts.append("mix" if self.channel == MIX else f"channel {self.channel + 1}")
         if p.rewind_on_pause_s:
             parts.append(f"rewind {p.rewind_on_pause_s:.1f} s")
         if p.error:
@@ -345,7 +347,7 @@ class Controller(QObject):
         self.prefs = prefs
         self.player.rewind_on_pause_s = prefs.rewind_on_pause_s
         self.settings.save(prefs)
-        self._show_playback()
+        self.show_playback()
 
     def focus(self, cmd: Cmd) -> None:
         w = self.window

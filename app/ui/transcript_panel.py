@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -15,19 +15,13 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocument,
 )
-from PySide6.QtWidgets import (
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QListView, QPlainTextEdit, QVBoxLayout, QWidget
 
 from app.model.annotation import Annotation
 from app.model.conventions import Conventions, check_transcript, tag_spans
 from app.model.diff import Op, changed_word_indices, word_diff
 from app.model.slots import Slot, word_spans
+from app.ui.segments_model import SegmentsModel
 
 SLOT_COLORS = [QColor(255, 170, 0), QColor(0, 150, 200), QColor(170, 60, 200), QColor(30, 160, 60)]
 
@@ -145,8 +139,11 @@ class TranscriptPanel(QWidget):
     def __init__(self, conv: Conventions) -> None:
         super().__init__()
         self.conv = conv
-        self.segments = QListWidget()
+        self.model = SegmentsModel(conv)
+        self.segments = QListView()
         self.segments.setObjectName("segments")
+        self.segments.setModel(self.model)
+        self.segments.setUniformItemSizes(True)  # 10,000 rows lay out without measuring each
         self.segments.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.edit = TranscriptEdit()
         self.highlighter = TranscriptHighlighter(self.edit.document(), conv)
@@ -168,25 +165,21 @@ class TranscriptPanel(QWidget):
         lay.addWidget(self.problems)
         lay.addWidget(QLabel("<b>Segments</b>"))
         lay.addWidget(self.segments, 1)
-        self.segments.currentRowChanged.connect(self._row_changed)
+        self.segments.selectionModel().currentRowChanged.connect(self._row_changed)
         self._updating = False
 
-    def _row_changed(self, row: int) -> None:
-        if not self._updating and row >= 0:
-            self.segment_selected.emit(row)
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._updating and current.isValid():
+            self.segment_selected.emit(current.row())
 
     def show_annotation(self, a: Annotation, selected: int, asr: str) -> None:
         self._updating = True
         try:
-            self.segments.clear()
-            for k, s in enumerate(a.segments):
-                item = QListWidgetItem(
-                    f"{k + 1:>3}  {s.start_s:7.2f}–{s.end_s:7.2f} s   {s.text or '…'}"
-                )
-                if check_transcript(s.text, self.conv):
-                    item.setForeground(QColor(180, 0, 0))
-                self.segments.addItem(item)
-            self.segments.setCurrentRow(selected)
+            self.model.set_segments(a.segments)
+            current = self.model.index(selected)
+            if self.segments.currentIndex() != current:
+                self.segments.setCurrentIndex(current)
+                self.segments.scrollTo(current)
             seg = a.segments[selected]
             self.highlighter.slots = seg.slots
             self.highlighter.asr = asr

@@ -149,3 +149,62 @@ def test_reopening_returns_to_the_same_place(
     again.shutdown()
     runner2.shutdown()  # type: ignore[attr-defined]
     again.project.store.close()
+
+
+def test_listen_to_one_channel_or_the_mix(qtbot, tmp_path: Path, pulse: str) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    folder = tmp_path / "stereo"
+    folder.mkdir()
+    t = np.arange(16000 * 2) / 16000
+    left = 0.5 * np.sin(2 * np.pi * 300 * t)
+    sf.write(str(folder / "call.wav"), np.stack([left, np.zeros_like(left)], axis=1), 16000)
+    settings = Settings(QSettings(str(tmp_path / "c.ini"), QSettings.Format.IniFormat))
+    ctrl, runner = build(folder, settings=settings)
+    qtbot.addWidget(ctrl.window)
+    ctrl.window.show()
+    qtbot.waitActive(ctrl.window)
+    ctrl.start()
+    qtbot.waitUntil(lambda: ctrl.clip is not None)
+    wave = ctrl.window.waveform
+    assert sum(c.isVisible() for c in wave.curves) == 2  # every channel is seen
+    src = ctrl.player.source
+    assert src is not None
+    assert np.allclose(src._read(0, 100), left[:100] / 2, atol=1e-3)  # the mix
+    press(qtbot, Qt.Key.Key_C, C | S)
+    assert ctrl.player.channel == 0 and "channel 1" in ctrl.window.playback.text()
+    assert np.allclose(src._read(0, 100), left[:100], atol=1e-3)
+    press(qtbot, Qt.Key.Key_C, C | S)
+    assert ctrl.player.channel == 1 and np.allclose(src._read(0, 100), 0.0)
+    press(qtbot, Qt.Key.Key_C, C | S)
+    assert ctrl.player.channel == -1
+    ctrl.shutdown()
+    runner.shutdown()
+    ctrl.project.store.close()
+
+
+def test_ten_thousand_segments_update_one_row_per_keystroke(
+    qtbot, workstation: Controller
+) -> None:
+    from dataclasses import replace
+
+    from app.model.annotation import Segment
+
+    e, w = workstation.editor, workstation.window
+    dur = e.tasks[0].duration_s
+    step = dur / 10_000
+    many = tuple(Segment(k * step, (k + 1) * step, f"w{k}") for k in range(10_000))
+    e.apply("Many", lambda a: replace(a, segments=many))
+    assert w.transcript.model.rowCount() == 10_000
+    e.select_segment(5000)
+    changed: list[tuple[int, int]] = []
+    w.transcript.model.dataChanged.connect(lambda a, b: changed.append((a.row(), b.row())))
+    qtbot.keyClicks(w.transcript.edit, "x")
+    assert changed == [(5000, 5000)]
+    wave = w.waveform
+    wave.show_range(1000.5 * step, 1999.5 * step)
+    x0, x1 = wave.visible_range()
+    shown = list(wave.segments_item.visible_indices(x0, x1))
+    assert shown == [k for k, s in enumerate(many) if s.end_s > x0 and s.start_s < x1]
+    assert shown[0] == 1000 and shown[-1] == 1999
