@@ -48,6 +48,7 @@ class Cmd(StrEnum):
     ZOOM_IN = "zoom_in"
     ZOOM_OUT = "zoom_out"
     ZOOM_ALL = "zoom_all"
+    TOGGLE_SPECTROGRAM = "toggle_spectrogram"
     FOCUS_WAVEFORM = "focus_waveform"
     FOCUS_TRANSCRIPT = "focus_transcript"
     FOCUS_QUEUE = "focus_queue"
@@ -152,6 +153,7 @@ DEFAULTS: tuple[Binding, ...] = (
     _b(Cmd.ZOOM_IN, "Zoom in", _S, "Ctrl+=", "="),
     _b(Cmd.ZOOM_OUT, "Zoom out", _S, "Ctrl+-", "-"),
     _b(Cmd.ZOOM_ALL, "Show the whole recording", _S, "Ctrl+Shift+=", "0"),
+    _b(Cmd.TOGGLE_SPECTROGRAM, "Spectrogram under the waveform on/off", _S, "Ctrl+Shift+G", "G"),
     _b(Cmd.FOCUS_WAVEFORM, "Go to the waveform (bare keys)", _Q, "F6"),
     _b(Cmd.FOCUS_TRANSCRIPT, "Go to the transcript", _Q, "F7", "T"),
     _b(Cmd.FOCUS_QUEUE, "Go to the queue", _Q, "F8"),

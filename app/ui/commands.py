@@ -219,6 +219,7 @@ def bind_commands(c: Controller) -> None:
         Cmd.ZOOM_IN: lambda: w.waveform.zoom(ZOOM_STEP, p.position_s()),
         Cmd.ZOOM_OUT: lambda: w.waveform.zoom(1 / ZOOM_STEP, p.position_s()),
         Cmd.ZOOM_ALL: w.waveform.show_all,
+        Cmd.TOGGLE_SPECTROGRAM: c.toggle_spectrogram,
         Cmd.FOCUS_WAVEFORM: lambda: c.focus(Cmd.FOCUS_WAVEFORM),
         Cmd.FOCUS_TRANSCRIPT: lambda: c.focus(Cmd.FOCUS_TRANSCRIPT),
         Cmd.FOCUS_QUEUE: lambda: c.focus(Cmd.FOCUS_QUEUE),

@@ -8,12 +8,14 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
 
 from app.audio.clip import Clip, ClipCache, prepare_clip
 from app.audio.peaks import PeakCache
 from app.audio.player import Player
 from app.audio.source import MIX
+from app.audio.spectrogram import SpectrogramTiles, Window
 from app.editor import Editor
 from app.keymap import Cmd, Keymap
 from app.model import annotation as ops
@@ -78,6 +80,9 @@ class Controller(QObject):
         self.scan: Progress | None = None
         self.channel = MIX
         self.peak_cache = PeakCache(peak_cache_dir())
+        self.spec_tiles = SpectrogramTiles()
+        self._spec_generation = 0
+        self.spectrogram_ms: list[float] = []
         self._peaks_timer = QTimer(self)
         self._peaks_timer.setInterval(PEAKS_REDRAW_MS)
         self._peaks_timer.timeout.connect(self._peaks_tick)
@@ -89,6 +94,8 @@ class Controller(QObject):
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._tick)
         self._poll.start()
+        w.spectrogram.range_db.setValue(self.prefs.spectrogram_range_db)
+        w.spectrogram.setVisible(self.prefs.spectrogram_shown)
         if not player.available:
             w.show_banner(player.unavailable_reason())
 
@@ -111,6 +118,10 @@ class Controller(QObject):
         w.labels.flag_toggled.connect(lambda f: self.apply("Flag", ops.toggle_flag, f))
         w.labels.done_picking.connect(lambda: w.transcript.edit.setFocus())
         w.closing.connect(self.shutdown)
+        w.spectrogram.window_needed.connect(self._spectrogram_window)
+        w.spectrogram.range_changed.connect(
+            lambda db: self.set_prefs(replace(self.prefs, spectrogram_range_db=db))
+        )
         self.player.state_changed.connect(self.show_playback)
 
     def apply(self, label: str, fn: object, *args: object) -> bool:
@@ -221,6 +232,41 @@ class Controller(QObject):
         if not self._peaks_timer.isActive():
             self._peaks_timer.start()
 
+    def _spectrogram_window(self, x0: float, x1: float, pixels: int) -> None:
+        """Tiles for the visible window on a worker; a newer request makes older ones moot."""
+        clip = self.clip
+        if clip is None:
+            return
+        self._spec_generation += 1
+        generation, tiles, channel = self._spec_generation, self.spec_tiles, self.channel
+        rate, asked = clip.sample_rate_hz, time.perf_counter()
+
+        def work() -> Window:
+            def read(s: int, n: int) -> np.ndarray:
+                return clip.source.read(s, n, channel)
+
+            return tiles.window(
+                clip.path,
+                channel,
+                read,
+                len(clip.source),
+                int(x0 * rate),
+                int(x1 * rate) + 1,
+                pixels,
+            )
+
+        def done(window: Window) -> None:
+            if generation == self._spec_generation and self.clip is clip:
+                self.window.spectrogram.show_window(window)
+                self.spectrogram_ms.append((time.perf_counter() - asked) * 1000)
+
+        self.runner.background(work, done, log_failure("spectrogram"))
+
+    def toggle_spectrogram(self) -> None:
+        view = self.window.spectrogram
+        view.setVisible(not view.isVisible())
+        self.set_prefs(replace(self.prefs, spectrogram_shown=view.isVisible()))
+
     def _peaks_tick(self) -> None:
         clip = self.clip
         if clip is None or clip.complete:
@@ -242,6 +288,7 @@ class Controller(QObject):
         self.clip = clip
         w = self.window.waveform
         w.set_clip(clip, clip.duration_s, self.channel)
+        self.window.spectrogram.set_rate(clip.sample_rate_hz)
         self.player.set_audio(clip.source, self.channel)
         self.player.seek(self.editor.playhead_s)
         if self.editor.view is not None:

@@ -10,6 +10,7 @@ from app.model.conventions import Conventions
 from app.model.taxonomy import Taxonomy
 from app.ui.labels_panel import LabelsPanel
 from app.ui.queue_panel import QueuePanel
+from app.ui.spectrogram_view import SpectrogramView
 from app.ui.transcript_panel import TranscriptPanel
 from app.ui.waveform_view import WaveformView
 
@@ -22,6 +23,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Earmark")
         self.queue = QueuePanel()
         self.waveform = WaveformView()
+        self.spectrogram = SpectrogramView(self.waveform.plot)
+        self.spectrogram.hide()
         self.transcript = TranscriptPanel(conventions)
         self.labels = LabelsPanel(taxonomy)
         self.banner = QLabel()
@@ -39,9 +42,11 @@ class MainWindow(QMainWindow):
         cl.addWidget(self.item_title)
         vsplit = QSplitter(Qt.Orientation.Vertical)
         vsplit.addWidget(self.waveform)
+        vsplit.addWidget(self.spectrogram)
         vsplit.addWidget(self.transcript)
         vsplit.setStretchFactor(0, 2)
-        vsplit.setStretchFactor(1, 3)
+        vsplit.setStretchFactor(1, 2)
+        vsplit.setStretchFactor(2, 3)
         cl.addWidget(vsplit, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("main_split")

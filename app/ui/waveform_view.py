@@ -15,6 +15,7 @@ from app.model.annotation import Segment
 from app.ui.segments_item import SegmentsItem
 
 MIN_SPAN_S = 0.05
+AXIS_WIDTH_PX = 58
 
 
 class WaveformView(QFrame):
@@ -34,7 +35,9 @@ class WaveformView(QFrame):
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=True, y=False)
-        self.plot.getAxis("left").hide()
+        left = self.plot.getAxis("left")
+        left.setStyle(showValues=False)
+        left.setWidth(AXIS_WIDTH_PX)  # the spectrogram below has the same: their times line up
         self.plot.getAxis("bottom").setLabel("time", units="s")
         self.vb = self.plot.getViewBox()
         self.vb.setYRange(-1.0, 1.0, padding=0.02)

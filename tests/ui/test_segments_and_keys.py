@@ -184,9 +184,7 @@ def test_listen_to_one_channel_or_the_mix(qtbot, tmp_path: Path, pulse: str) -> 
     ctrl.project.store.close()
 
 
-def test_ten_thousand_segments_update_one_row_per_keystroke(
-    qtbot, workstation: Controller
-) -> None:
+def test_ten_thousand_segments_update_one_row_per_keystroke(qtbot, workstation: Controller) -> None:
     from dataclasses import replace
 
     from app.model.annotation import Segment
@@ -208,3 +206,23 @@ def test_ten_thousand_segments_update_one_row_per_keystroke(
     shown = list(wave.segments_item.visible_indices(x0, x1))
     assert shown == [k for k, s in enumerate(many) if s.end_s > x0 and s.start_s < x1]
     assert shown[0] == 1000 and shown[-1] == 1999
+
+
+def test_spectrogram_toggles_and_follows_the_zoom(qtbot, workstation: Controller) -> None:
+    w = workstation.window
+    press(qtbot, Qt.Key.Key_F6)
+    press(qtbot, Qt.Key.Key_G)
+    assert w.spectrogram.isVisible()
+    qtbot.waitUntil(lambda: len(workstation.spectrogram_ms) >= 1, timeout=5000)
+    image = w.spectrogram.image.image
+    assert image is not None and image.shape[0] == 257  # frequency bins up to 8 kHz
+    w.waveform.show_range(1.0, 1.5)
+    qtbot.waitUntil(lambda: len(workstation.spectrogram_ms) >= 2, timeout=5000)
+    (x0, x1), _ = w.spectrogram.vb.viewRange()
+    assert (x0, x1) == pytest.approx((1.0, 1.5), abs=0.005)  # the waveform's time axis, to a pixel
+    w.spectrogram.range_db.setValue(40)
+    lo, hi = w.spectrogram.image.getLevels()
+    assert hi - lo == pytest.approx(40)
+    assert workstation.prefs.spectrogram_shown and workstation.prefs.spectrogram_range_db == 40
+    press(qtbot, Qt.Key.Key_G)
+    assert not w.spectrogram.isVisible()
