@@ -196,6 +196,15 @@ PRESETS: dict[str, dict[Cmd, dict[Scope, tuple[str, ...]]]] = {
     },
 }
 
+# Foot pedals (app/pedals.py): press runs the command; the centre pedal plays while held and
+# pauses, with a short rewind, when released (Express Scribe's habit).
+HOLD_TO_PLAY = "hold_to_play"
+PEDALS: dict[str, Cmd | str] = {
+    "left": Cmd.SKIP_BACK,
+    "centre": HOLD_TO_PLAY,
+    "right": Cmd.SKIP_FORWARD,
+}
+
 MODIFIERS = ("Ctrl+", "Alt+", "Meta+")
 NON_TEXT_KEYS = {f"F{k}" for k in range(1, 25)} | {"Esc", "PgUp", "PgDown", "Return", "Enter"}
 

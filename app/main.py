@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.audio.player import Player
 from app.editor import Editor
+from app.pedals import PedalDevice, PedalReader, open_hid_pedal
 from app.project import ProjectError, open_project
 from app.store.paths import resources_dir
 from app.store.settings import Settings
@@ -23,8 +25,18 @@ from app.ui.main_window import MainWindow
 log = logging.getLogger(__name__)
 
 
+class PedalBridge(QObject):
+    """Carries pedal events from the reader's thread to the GUI thread."""
+
+    event = Signal(object)
+    status = Signal(bool)
+
+
 def build(
-    source: Path, preset: str | None = None, settings: Settings | None = None
+    source: Path,
+    preset: str | None = None,
+    settings: Settings | None = None,
+    open_pedal: Callable[[], PedalDevice | None] | None = open_hid_pedal,
 ) -> tuple[Controller, QtRunner]:
     """Everything the window needs, for the app and for tests."""
     project = open_project(source)
@@ -35,6 +47,14 @@ def build(
     if preset:
         settings.save(replace(settings.load(), key_preset=preset))
     ctrl = Controller(project, editor, Player(), runner, settings, window)
+    if open_pedal is not None:
+        bridge = PedalBridge(ctrl)
+        bridge.event.connect(ctrl.pedal)
+        bridge.status.connect(ctrl.pedal_connected)
+        reader = PedalReader(bridge.event.emit, open_pedal, bridge.status.emit)
+        reader.start()
+        window.closing.connect(reader.stop)
+        ctrl.pedal_reader = reader
     return ctrl, runner
 
 

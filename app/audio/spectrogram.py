@@ -19,6 +19,7 @@ N_FFT = 512
 BASE_HOP = 128
 TILE_COLS = 256
 FLOOR_DB = -120.0
+SPARSE_HOP = 16 * N_FFT  # beyond this a tile reads its columns' windows one by one
 
 _WINDOW = np.hanning(N_FFT).astype(np.float32)
 
@@ -29,8 +30,12 @@ def stft_db(x: F32, hop: int, columns: int) -> F32:
     if len(x) < need:
         x = np.concatenate([x, np.zeros(need - len(x), dtype=np.float32)])
     idx = np.arange(columns)[:, None] * hop + np.arange(N_FFT)[None, :]
-    frames = x[idx] * _WINDOW
-    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    return frames_db(x[idx])
+
+
+def frames_db(frames: F32) -> F32:
+    """Power in dB of each row: one N_FFT-sample window per column."""
+    power = np.abs(np.fft.rfft(frames * _WINDOW, axis=1)) ** 2
     db = 10.0 * np.log10(np.maximum(power, 1e-12))
     return np.asarray(db.clip(FLOOR_DB), dtype=np.float32)
 
@@ -69,8 +74,15 @@ class SpectrogramTiles:
                 self._tiles.move_to_end(k)
                 return self._tiles[k]
         start = index * TILE_COLS * hop
-        x = read(start, (TILE_COLS - 1) * hop + N_FFT)
-        img = stft_db(x, hop, TILE_COLS)
+        if hop <= SPARSE_HOP:
+            img = stft_db(read(start, (TILE_COLS - 1) * hop + N_FFT), hop, TILE_COLS)
+        else:
+            # zoomed far out: read each column's own window, not the whole stretch between
+            frames = np.zeros((TILE_COLS, N_FFT), dtype=np.float32)
+            for k in range(TILE_COLS):
+                window = read(start + k * hop, N_FFT)
+                frames[k, : len(window)] = window
+            img = frames_db(frames)
         with self._lock:
             self._tiles[k] = img
             self.computed += 1
@@ -89,7 +101,8 @@ class SpectrogramTiles:
         pixels: int,
     ) -> Window:
         """The tiles covering [start, stop) at the level that suits `pixels` columns."""
-        start, stop = max(0, start), min(frames, max(start + 1, stop))
+        start = max(0, min(start, frames - 1))
+        stop = min(frames, max(start + 1, stop))
         hop = hop_for(stop - start, pixels)
         span = TILE_COLS * hop
         first, last = start // span, (stop - 1) // span

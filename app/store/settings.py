@@ -17,6 +17,7 @@ class Preferences:
     rewind_on_pause_s: float = 0.0  # 0 = off; Express Scribe's "rewind on pause"
     rewind_when_on_s: float = 1.0
     nudge_replay_s: float = 0.4
+    pedal_rewind_s: float = 1.0  # rewind when the centre pedal is released
     spectrogram_shown: bool = False
     spectrogram_range_db: int = 70
 

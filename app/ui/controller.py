@@ -17,11 +17,12 @@ from app.audio.player import Player
 from app.audio.source import MIX
 from app.audio.spectrogram import SpectrogramTiles, Window
 from app.editor import Editor
-from app.keymap import Cmd, Keymap
+from app.keymap import HOLD_TO_PLAY, PEDALS, Cmd, Keymap
 from app.model import annotation as ops
 from app.model.annotation import Flag
 from app.model.checks import submission_problems
 from app.model.taxonomy import most_used
+from app.pedals import PedalEvent
 from app.project import ImportReport, Progress, Project, scan_source
 from app.store.paths import decode_cache_dir, peak_cache_dir
 from app.store.settings import Preferences, Settings
@@ -77,6 +78,7 @@ class Controller(QObject):
         self._retry.timeout.connect(self.editor.retry_save)
         self.submitted_at: float | None = None
         self._shut_down = False
+        self.pedal_reader: object | None = None
         self.scan: Progress | None = None
         self.channel = MIX
         self.peak_cache = PeakCache(peak_cache_dir())
@@ -261,6 +263,27 @@ class Controller(QObject):
                 self.spectrogram_ms.append((time.perf_counter() - asked) * 1000)
 
         self.runner.background(work, done, log_failure("spectrogram"))
+
+    def pedal(self, event: PedalEvent) -> None:
+        """A pedal pressed or released (on the GUI thread); keys typed nowhere."""
+        action = PEDALS.get(event.pedal.name.lower() if event.pedal.name else "")
+        if action is None:
+            return
+        self.editor.note_activity()
+        if action == HOLD_TO_PLAY:
+            if event.pressed and not self.player.playing:
+                self.player.play(self.player.position_s())
+            elif not event.pressed and self.player.playing:
+                keep = self.player.rewind_on_pause_s
+                self.player.rewind_on_pause_s = self.prefs.pedal_rewind_s
+                self.player.pause()
+                self.player.rewind_on_pause_s = keep
+        elif event.pressed:
+            self.actions.trigger(Cmd(action))
+
+    def pedal_connected(self, connected: bool) -> None:
+        self.window.say("Foot pedal connected." if connected else "Foot pedal unplugged.")
+        self.window.pedal.setText("pedal" if connected else "")
 
     def toggle_spectrogram(self) -> None:
         view = self.window.spectrogram

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 
 from app.model.annotation import Segment
 
 GRAB_PX = 5
+FILLS = (QColor(70, 130, 180, 40), QColor(70, 180, 130, 40))
+SELECTED_FILL = QColor(255, 200, 60, 70)
+EDGE = QColor(30, 60, 90, 200)
 
 
 class SegmentsItem(pg.GraphicsObject):
@@ -24,6 +27,9 @@ class SegmentsItem(pg.GraphicsObject):
         self.duration_s = 1.0
         self._starts = np.zeros(0)
         self._ends = np.zeros(0)
+        self._rects: list[QRectF] = []
+        self._edges: list[QLineF] = []
+        self._ends_lines: list[QLineF] = []
         self._drag: tuple[int, str] | None = None
         self.bands = 1
         self.setAcceptHoverEvents(True)
@@ -36,12 +42,21 @@ class SegmentsItem(pg.GraphicsObject):
         self.duration_s = max(duration_s, 1e-3)
         self._starts = np.array([s.start_s for s in segments], dtype=np.float64)
         self._ends = np.array([s.end_s for s in segments], dtype=np.float64)
+        self._build_shapes()
         self.update()
+
+    def _build_shapes(self) -> None:
+        """Rectangles and edges made once per change; a frame draws a slice in a few calls."""
+        h, top = self._top + 1.0, self._top
+        self._rects = [QRectF(s.start_s, -1.0, s.end_s - s.start_s, h) for s in self.segments]
+        self._edges = [QLineF(s.start_s, -1.0, s.start_s, top) for s in self.segments]
+        self._ends_lines = [QLineF(s.end_s, -1.0, s.end_s, top) for s in self.segments]
 
     def set_bands(self, bands: int) -> None:
         """Channels stacked: the segments span all of them."""
         self.prepareGeometryChange()
         self.bands = max(1, bands)
+        self._build_shapes()
         self.update()
 
     @property
@@ -61,25 +76,36 @@ class SegmentsItem(pg.GraphicsObject):
 
     def paint(self, p: QPainter, *_args: object) -> None:
         vb = self.getViewBox()
-        if vb is None:
+        if vb is None or not self.segments:
             return
         (x0, x1), _ = vb.viewRange()
         idx = self.visible_indices(x0, x1)
-        fills = (QColor(70, 130, 180, 40), QColor(70, 180, 130, 40))
-        sel_fill = QColor(255, 200, 60, 70)
-        edge = QPen(QColor(30, 60, 90, 200))
-        edge.setCosmetic(True)
-        edge.setWidth(2)
+        if not len(idx):
+            return
+        lo, hi = int(idx[0]), int(idx[-1]) + 1
+        px_s = (x1 - x0) / max(1.0, vb.width())
         p.setPen(Qt.PenStyle.NoPen)
-        for i in idx:
-            s = self.segments[i]
-            p.setBrush(QBrush(sel_fill if i == self.selected else fills[i % 2]))
-            p.drawRect(QRectF(s.start_s, -1.0, s.end_s - s.start_s, self._top + 1.0))
+        if (hi - lo) * 2 < vb.width():  # fills only when each segment is a few pixels wide
+            first = lo % 2
+            for parity, color in ((0, FILLS[0]), (1, FILLS[1])):
+                p.setBrush(QBrush(color))
+                start = lo + ((parity - first) % 2)
+                p.drawRects(self._rects[start:hi:2])
+        if lo <= self.selected < hi:
+            p.setBrush(QBrush(SELECTED_FILL))
+            p.drawRect(self._rects[self.selected])
+        edge = QPen(EDGE)
+        edge.setCosmetic(True)
+        edge.setWidth(2 if (hi - lo) * 4 < vb.width() else 1)
         p.setPen(edge)
-        for i in idx:
-            s = self.segments[i]
-            p.drawLine(QPointF(s.start_s, -1.0), QPointF(s.start_s, self._top))
-            p.drawLine(QPointF(s.end_s, -1.0), QPointF(s.end_s, self._top))
+        if (hi - lo) > vb.width():
+            # more boundaries than pixels: one line per pixel column that has any
+            cols = np.unique(np.floor(self._starts[lo:hi] / px_s)).astype(np.float64) * px_s
+            top = self._top
+            p.drawLines([QLineF(x, -1.0, x, top) for x in cols])
+            return
+        p.drawLines(self._edges[lo:hi])
+        p.drawLines(self._ends_lines[lo:hi])
 
     def _px_to_s(self) -> float:
         vb = self.getViewBox()

@@ -74,3 +74,22 @@ def test_window_at_the_end_of_the_file() -> None:
 def test_hop_is_a_power_of_two_times_the_base(pixels: int) -> None:
     h = hop_for(RATE * 3600, pixels)
     assert h % BASE_HOP == 0 and (h // BASE_HOP) & (h // BASE_HOP - 1) == 0
+
+
+def test_far_zoom_reads_only_the_columns_windows() -> None:
+    from app.audio.spectrogram import SPARSE_HOP
+
+    x = chirp(600.0)
+    asked: list[int] = []
+
+    def read(s: int, n: int) -> np.ndarray:
+        asked.append(n)
+        return x[s : s + n]
+
+    tiles = SpectrogramTiles()
+    w = tiles.window("a", -1, read, len(x), 0, len(x), 300)
+    assert w.hop > SPARSE_HOP
+    assert max(asked) == N_FFT and sum(asked) <= len(w.image) * N_FFT * 2
+    ref = direct(x, w.start, w.hop, len(w.image))
+    shown = ref > ref.max() - 90
+    assert np.allclose(w.image[shown], ref[shown], atol=0.05)

@@ -1,0 +1,407 @@
+"""Earmark's performance figures B1-B9 (DESIGN.md), each beside its target and a baseline.
+
+    .venv/bin/python packaging/bench.py            1 h and 8 h recordings (a few minutes)
+    .venv/bin/python packaging/bench.py --short    1 min and 8 min: checks the script works
+
+Each baseline is measured in the same run (an empty plot frame, a plain file read, a bare
+Qt start), because these machines are shared and noisy: the ratio is the steadier figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("EARMARK_HOME", tempfile.mkdtemp(prefix="earmark-bench-"))
+
+import numpy as np  # noqa: E402
+import soundfile as sf  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.audio.clip import prepare_clip  # noqa: E402
+from app.audio.peaks import PeakCache  # noqa: E402
+from app.audio.spectrogram import SpectrogramTiles  # noqa: E402
+from app.model.annotation import Segment  # noqa: E402
+from app.ui.waveform_view import WaveformView  # noqa: E402
+
+RATE = 16000
+ROOT = Path(__file__).resolve().parent.parent
+rows: list[tuple[str, str, str, str, str]] = []
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def row(bid: str, what: str, figure: str, target: str, ratio: str) -> None:
+    rows.append((bid, what, figure, target, ratio))
+    print(f"{bid:<4} {what:<44} {figure:>12}  target {target:<14} {ratio}", flush=True)
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def make_recording(path: Path, seconds: int) -> Path:
+    rng = np.random.default_rng(1)
+    with sf.SoundFile(str(path), "w", RATE, 1, "PCM_16") as f:
+        minute = np.arange(RATE * 60) / RATE
+        for k in range(max(1, seconds // 60)):
+            tone = 0.25 * np.sin(2 * np.pi * (140 + k % 50) * minute)
+            f.write(
+                (tone * (0.5 + 0.5 * np.sin(minute)) + rng.normal(0, 0.01, len(minute))).astype(
+                    np.float32
+                )
+            )
+    return path
+
+
+def frame_times(view: WaveformView, ranges: list[tuple[float, float]]) -> list[float]:
+    out = []
+    for x0, x1 in ranges:
+
+        def frame(x0: float = x0, x1: float = x1) -> None:
+            view.show_range(x0, x1)
+            view._draw_envelope()  # what the 0 ms redraw timer runs
+            view.plot.viewport().repaint()
+
+        out.append(timed(frame))
+    return out
+
+
+def zoom_path(duration_s: float, steps: int) -> list[tuple[float, float]]:
+    """Whole recording down to one second around its middle, then panning at 1 s and 10 s."""
+    mid = duration_s / 2
+    spans = np.geomspace(duration_s, 1.0, steps)
+    out = [(mid - s / 2, mid + s / 2) for s in spans]
+    out += [(mid + k * 0.3, mid + k * 0.3 + 1.0) for k in range(steps)]
+    out += [(mid + k * 3.0, mid + k * 3.0 + 10.0) for k in range(steps)]
+    return out
+
+
+def p(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def bench_views(app: QApplication, long1: Path, long8: Path, work: Path, steps: int) -> None:
+    view = WaveformView()
+    view.resize(1400, 300)
+    view.show()
+    app.processEvents()
+    empty = frame_times(view, [(0.0, 1.0)] * 20)  # nothing to draw: the baseline frame
+    base_frame = statistics.median(empty)
+    row("", "baseline: empty plot frame", ms(base_frame), "", "")
+    read_t = timed(lambda: long8.open("rb").read(1 << 20))
+    row("", "baseline: plain read of 1 MiB of the file", ms(read_t), "", "")
+
+    for label, path in (
+        ("1 h" if "1h" in long1.name else "1 min", long1),
+        ("8 h" if "8h" in long8.name else "8 min", long8),
+    ):
+        cache = PeakCache(work / f"peaks-{path.stem}")
+        t0 = time.perf_counter()
+        clip = prepare_clip(str(path), cache, work / "decoded")
+        view.set_clip(clip, clip.duration_s)
+        view.plot.viewport().repaint()
+        shown = time.perf_counter() - t0
+        clip.build(cache)
+        view.refresh_peaks()
+        view.plot.viewport().repaint()
+        complete = time.perf_counter() - t0
+        target = "≤ 300 ms" if label in ("1 h", "1 min") else "≤ 2 s"
+        row(
+            "B1",
+            f"open {label} uncached: something shown",
+            ms(shown),
+            "≤ 300 ms",
+            f"{shown / base_frame:.0f}× empty frame",
+        )
+        row(
+            "B1",
+            f"open {label} uncached: whole waveform",
+            ms(complete),
+            target,
+            f"{complete / read_t:.0f}× 1 MiB read",
+        )
+        t0 = time.perf_counter()
+        again = prepare_clip(str(path), cache, work / "decoded")
+        view.set_clip(again, again.duration_s)
+        view.plot.viewport().repaint()
+        cached = time.perf_counter() - t0
+        row(
+            "B1",
+            f"open {label} with cached pyramid",
+            ms(cached),
+            "≤ 150 ms",
+            f"{cached / base_frame:.0f}× empty frame",
+        )
+
+    frames = frame_times(view, zoom_path(view.duration_s, steps))
+    row(
+        "B2",
+        f"zoom/pan frame, whole {label} to 1 s: p50",
+        ms(p(frames, 50)),
+        "≤ 16 ms",
+        f"{p(frames, 50) / base_frame:.1f}× empty frame",
+    )
+    row(
+        "B2",
+        "zoom/pan frame: p95",
+        ms(p(frames, 95)),
+        "≤ 33 ms",
+        f"{p(frames, 95) / base_frame:.1f}× empty frame",
+    )
+
+    step = view.duration_s / 10_000
+    view.set_segments(tuple(Segment(k * step, (k + 1) * step) for k in range(10_000)), 0)
+    whole = frame_times(
+        view,
+        [(0.0, view.duration_s)] * 10
+        + [(k * step * 50, k * step * 50 + view.duration_s / 2) for k in range(20)],
+    )
+    row(
+        "B6",
+        "10,000 segments in view: pan frame p50",
+        ms(p(whole, 50)),
+        "≤ 16 ms",
+        f"{p(whole, 50) / base_frame:.1f}× empty frame",
+    )
+
+    tiles = SpectrogramTiles()
+    clip = again
+    d = clip.duration_s
+    windows = [(0.0, d), (d * 0.2, d * 0.2 + 10), (d * 0.6, d * 0.6 + 60), (d * 0.4, d * 0.4 + 1)]
+    times = []
+    for x0, x1 in windows:
+        times.append(
+            timed(
+                lambda x0=x0, x1=x1: tiles.window(
+                    clip.path,
+                    -1,
+                    lambda s, n: clip.source.read(s, n),
+                    len(clip.source),
+                    int(x0 * RATE),
+                    int(x1 * RATE),
+                    1400,
+                )
+            )
+        )
+    read_window = timed(lambda: clip.source.read(int(d * 0.2 * RATE), 10 * RATE))
+    row(
+        "B7",
+        "spectrogram of the visible window: worst",
+        ms(max(times)),
+        "≤ 150 ms",
+        f"{max(times) / max(read_window, 1e-6):.0f}× reading its samples",
+    )
+    view.close()
+
+
+HEAP = r"""
+import os, sys, tracemalloc
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from app.audio.clip import prepare_clip
+from app.audio.peaks import PeakCache
+from app.model.annotation import Segment
+from app.ui.waveform_view import WaveformView
+tracemalloc.start()
+path, work = Path(sys.argv[1]), Path(sys.argv[2])
+cache = PeakCache(work / "heap-peaks")
+clip = prepare_clip(str(path), cache, work / "decoded")
+clip.build(cache)
+view = WaveformView(); view.resize(1400, 300); view.show()
+view.set_clip(clip, clip.duration_s)
+step = clip.duration_s / 10_000
+view.set_segments(tuple(Segment(k * step, (k + 1) * step) for k in range(10_000)), 0)
+for k in range(40):
+    view.show_range(k * clip.duration_s / 50, k * clip.duration_s / 50 + 10 ** (k % 5))
+    view._draw_envelope(); app.processEvents()
+print(tracemalloc.get_traced_memory()[1] / 2**20)
+"""
+
+
+def bench_heap(long1: Path, long8: Path, work: Path) -> None:
+    def heap(path: Path) -> float:
+        out = subprocess.run(
+            [sys.executable, "-c", HEAP, str(path), str(work)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=1200,
+        )
+        return float(out.stdout.strip().splitlines()[-1])
+
+    one, eight = heap(long1), heap(long8)
+    row(
+        "B3",
+        f"heap, {long8.stem} and 10k segments",
+        f"{eight:.0f} MB",
+        "≤ 300 MB",
+        f"+{eight - one:.0f} MB over {long1.stem} (≤ 50)",
+    )
+
+
+def bench_audio(app: QApplication) -> None:
+    from app.audio.player import Player
+    from app.audio.source import memory_source
+
+    player = Player()
+    if not player.available:
+        row("B4", "key press to audio flowing", "n/a", "≤ 20 ms", "no sound device here")
+        return
+    player.set_audio(memory_source(np.zeros(RATE * 30, np.float32), RATE))
+    end = time.perf_counter() + 10
+    while not player.flowing and time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.001)
+    # baseline: how often the sink asks for data; a play can only start at its next read
+    src = player.source
+    assert src is not None
+    reads: list[float] = []
+    served = src.served_out
+    end = time.perf_counter() + 1.0
+    while time.perf_counter() < end:
+        app.processEvents()
+        if src.served_out != served:
+            served = src.served_out
+            reads.append(time.perf_counter())
+        time.sleep(0.0002)
+    period = statistics.median(np.diff(reads)) if len(reads) > 2 else float("nan")
+    waits = []
+    for k in range(10):
+        src = player.source
+        assert src is not None
+        before = len(src.markers)
+        t = time.perf_counter()
+        player.play(float(k))
+        while len(src.markers) == before and time.perf_counter() - t < 2:
+            app.processEvents()
+            time.sleep(0.0002)
+        waits.append(time.perf_counter() - t)
+        player.pause()
+        app.processEvents()
+    row(
+        "B4",
+        "play to first audio served to the sink: p50",
+        ms(statistics.median(waits)),
+        "≤ 20 ms",
+        f"{statistics.median(waits) / period:.2f}× the sink's read period ({ms(period)})",
+    )
+    player.shutdown()
+
+
+def bench_start() -> None:
+    bare = (
+        "import time; t=time.time(); from PySide6.QtWidgets import QApplication, QWidget;"
+        " a=QApplication([]); w=QWidget(); w.show(); a.processEvents(); print(time.time())"
+    )
+    full = (
+        "import time, sys\n"
+        "from pathlib import Path\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "a = QApplication([])\n"
+        "from app.main import build\n"
+        "from app.store.settings import Settings\n"
+        "c, r = build(Path(sys.argv[1]), settings=Settings(QSettings(sys.argv[2], "
+        "QSettings.Format.IniFormat)))\n"
+        "c.window.show(); c.start()\n"
+        "while c.clip is None: a.processEvents()\n"
+        "a.processEvents(); print(time.time()); r.shutdown()\n"
+    )
+
+    def run(code: str, *args: str) -> float:
+        t = time.time()
+        out = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        return float(out.stdout.strip().splitlines()[-1]) - t
+
+    qt = statistics.median(run(bare) for _ in range(3))
+    ini = tempfile.mktemp(suffix=".ini")
+    start = statistics.median(run(full, str(ROOT / "resources" / "samples"), ini) for _ in range(3))
+    row(
+        "B8",
+        "cold start to an interactive window",
+        ms(start),
+        "≤ 2 s",
+        f"{start / qt:.1f}× a bare Qt window",
+    )
+
+
+def bench_next_item(app: QApplication) -> None:
+    from app.keymap import Cmd
+    from app.main import build
+    from app.store.settings import Settings
+
+    settings = Settings(QSettings(tempfile.mktemp(suffix=".ini"), QSettings.Format.IniFormat))
+    ctrl, runner = build(ROOT / "resources" / "samples", settings=settings)
+    ctrl.window.show()
+    ctrl.start()
+    while ctrl.clip is None or len(ctrl.editor.tasks) < 2:
+        app.processEvents()
+    view = ctrl.window.waveform.plot.viewport()
+    frame = statistics.median([timed(view.repaint) for _ in range(20)])
+    for _ in range(6):
+        before = len(ctrl.next_ready_ms)
+        ctrl.actions.trigger(Cmd.SUBMIT_NEXT)
+        while len(ctrl.next_ready_ms) == before:
+            app.processEvents()
+        end = time.perf_counter() + 0.5  # the annotator works on it; prefetch runs meanwhile
+        while time.perf_counter() < end:
+            app.processEvents()
+            time.sleep(0.005)
+    figure = statistics.median(ctrl.next_ready_ms) / 1000
+    row(
+        "B9",
+        "submit to next utterance ready: p50",
+        ms(figure),
+        "≤ 50 ms",
+        f"{figure / frame:.1f}× repainting the waveform",
+    )
+    ctrl.shutdown()
+    runner.shutdown()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--short", action="store_true", help="small files: checks the script works")
+    args = ap.parse_args()
+    app = QApplication(sys.argv)
+    with tempfile.TemporaryDirectory(prefix="earmark-bench-") as tmp:
+        work = Path(tmp)
+        one, eight = (60, 480) if args.short else (3600, 8 * 3600)
+        print(f"making recordings: {one // 60} min and {eight // 60} min at {RATE} Hz", flush=True)
+        long1 = make_recording(work / ("1min.wav" if args.short else "1h.wav"), one)
+        long8 = make_recording(work / ("8min.wav" if args.short else "8h.wav"), eight)
+        bench_views(app, long1, long8, work, steps=10 if args.short else 40)
+        bench_heap(long1, long8, work)
+        bench_audio(app)
+        row("B5", "sync 10,000 annotations", "n/a", "≤ 2 s", "the sync server is not built yet")
+        bench_start()
+        bench_next_item(app)
+    print(f"{len(rows)} figures")
+
+
+if __name__ == "__main__":
+    main()
