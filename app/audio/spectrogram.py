@@ -79,9 +79,9 @@ class SpectrogramTiles:
         else:
             # zoomed far out: read each column's own window, not the whole stretch between
             frames = np.zeros((TILE_COLS, N_FFT), dtype=np.float32)
-            for k in range(TILE_COLS):
-                window = read(start + k * hop, N_FFT)
-                frames[k, : len(window)] = window
+            for col in range(TILE_COLS):
+                window = read(start + col * hop, N_FFT)
+                frames[col, : len(window)] = window
             img = frames_db(frames)
         with self._lock:
             self._tiles[k] = img
