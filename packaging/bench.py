@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the drift harness in tests/
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("EARMARK_HOME", tempfile.mkdtemp(prefix="earmark-bench-"))
 
@@ -34,6 +35,7 @@ from app.model.annotation import Segment  # noqa: E402
 from app.ui.waveform_view import WaveformView  # noqa: E402
 
 RATE = 16000
+DRIFT_S = 60.0
 ROOT = Path(__file__).resolve().parent.parent
 rows: list[tuple[str, str, str, str, str]] = []
 
@@ -302,6 +304,17 @@ def bench_audio(app: QApplication) -> None:
         "≤ 20 ms",
         f"{statistics.median(waits) / period:.2f}× the sink's read period ({ms(period)})",
     )
+    from tests.audio.test_drift import drift
+
+    for speed, seconds in ((1.0, DRIFT_S), (0.75, DRIFT_S / 3)):
+        worst, per_minute = drift(player, seconds, speed)
+        row(
+            "B4",
+            f"playhead vs heard sample, {seconds:.0f} s at {speed}×",
+            f"{worst:.1f} ms",
+            "≤ 10 ms",
+            f"drift {per_minute:+.2f} ms/min",
+        )
     player.shutdown()
 
 
@@ -387,6 +400,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--short", action="store_true", help="small files: checks the script works")
     args = ap.parse_args()
+    global DRIFT_S
+    DRIFT_S = 6.0 if args.short else 60.0
     app = QApplication(sys.argv)
     with tempfile.TemporaryDirectory(prefix="earmark-bench-") as tmp:
         work = Path(tmp)

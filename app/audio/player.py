@@ -52,12 +52,22 @@ class SampleSource(QIODevice):
         self.served_out = 0
         self.markers: list[Marker] = []
         self.tap: list[F32] | None = None  # tests record what went to the sink
+        # measuring drift: (output frame, input frame playing there, advancing at the speed)
+        self.trace: list[tuple[int, float]] | None = None
+        self._stream_trace: list[tuple[int, int]] = []
+        self._stream_out0 = 0
         self._lock = threading.Lock()
         self._pending: Marker | None = None
         self._current: Marker | None = None
         self._cursor = 0
         self._stream: WsolaStream | None = None
         self._stop_requested = False
+
+    def traced(self) -> list[tuple[int, float]]:
+        """The trace, with the time-stretcher's frames in device output frames."""
+        at_1x = list(self.trace or [])
+        stretched = [(self._stream_out0 + o, float(i)) for o, i in self._stream_trace]
+        return sorted(at_1x + stretched)
 
     # -- requests from the GUI thread ---------------------------------------------------------
     def set_source(self, source: AudioSource, channel: int = MIX) -> None:
@@ -104,6 +114,9 @@ class SampleSource(QIODevice):
         m.out0 = self.served_out
         self._cursor = m.in0
         self._stream = None if m.speed == 1.0 else self._new_stream(m, m.in0)
+        if self._stream is not None and self.trace is not None:
+            self._stream.frames_taken = self._stream_trace = []
+            self._stream_out0 = m.out0
         self._current = m
         self.markers.append(m)
         del self.markers[:-8]
@@ -161,6 +174,8 @@ class SampleSource(QIODevice):
                     self._finish()
                     if m.loop:
                         self._begin(Marker(-1, m.start, m.speed, m.start, m.end, True))
+            if self.trace is not None and self._current is not None and self._stream is None:
+                self.trace.append((self.served_out, float(self._cursor)))
             if have < want:
                 parts.append(np.zeros(want - have, dtype=np.float32))
                 self.served_out += want - have
@@ -314,13 +329,21 @@ class Player(QObject):
 
     def position_s(self) -> float:
         """The playhead: while playing, the device clock mapped to the recording."""
+        return self.clock()[1]
+
+    def clock(self) -> tuple[int, float]:
+        """The device clock (frames played) and the playhead it gives, from one reading."""
+        consumed = self.consumed_frames()
+        return consumed, self._position_at(consumed)
+
+    def _position_at(self, consumed: int) -> float:
         src = self._source
         if src is None:
             return 0.0
         if src.active:
             if src.has_pending:
                 return self._rest_s
-            pos = src.position_at(self.consumed_frames())
+            pos = src.position_at(consumed)
             return self._rest_s if pos is None else pos / src.rate
         m = src.markers[-1] if src.markers else None
         if m is not None and m is not self._settled and m.in_end is not None:

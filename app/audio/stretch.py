@@ -36,6 +36,8 @@ class WsolaStream:
         self._prev_in = start
         self._tail = np.zeros(self.hop, dtype=np.float32)
         self._pending = np.zeros(0, dtype=np.float32)
+        # (output sample, input sample) where each frame's own samples start: for measuring
+        self.frames_taken: list[tuple[int, int]] | None = None
 
     @property
     def source_position(self) -> float:
@@ -57,6 +59,9 @@ class WsolaStream:
                 ref = natural[: self.frame // 2]
                 corr = np.correlate(region[: span - 1 + len(ref)], ref, mode="valid")
                 best = lo + int(np.argmax(corr))
+        if self.frames_taken is not None:
+            # frame k's first half is heard from output k * hop (under the previous tail)
+            self.frames_taken.append((self._k * self.hop, best))
         seg = self._read(best, self.frame)
         if len(seg) < self.frame:
             seg = np.concatenate([seg, np.zeros(self.frame - len(seg), dtype=np.float32)])

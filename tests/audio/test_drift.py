@@ -1,0 +1,70 @@
+"""Over long playback the playhead stays on the sample being heard, at any speed."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QCoreApplication
+
+from app.audio.player import Player
+from app.audio.source import memory_source
+
+RATE = 16000
+
+
+def drift(player: Player, seconds: float, speed: float) -> tuple[float, float]:
+    """(worst error in ms, drift in ms per minute) of the playhead against the heard sample."""
+    app = QCoreApplication.instance()
+    assert app is not None
+    src = player.source
+    assert src is not None
+    src.trace = []
+    player.set_speed(speed)
+    player.play(1.0)
+    samples: list[tuple[float, float, int]] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        consumed, position = player.clock()
+        samples.append((time.monotonic(), position, consumed))
+        time.sleep(0.05)
+    player.pause()
+    trace = np.array(src.traced())
+    src.trace = None
+    out, heard = trace[:, 0], trace[:, 1]
+    t = np.array([s[0] for s in samples])
+    pos = np.array([s[1] for s in samples])
+    consumed = np.array([s[2] for s in samples], dtype=np.float64)
+    ok = (consumed >= out[0]) & (t > t[0] + 0.5)  # once the range is being heard
+    assert ok.sum() > 10
+    # the input sample at the device's clock: the frame playing there, advancing at the speed
+    k = np.searchsorted(out, consumed[ok], side="right") - 1
+    truth = (heard[k] + (consumed[ok] - out[k]) * speed) / RATE
+    err_ms = (pos[ok] - truth) * 1000
+    slope_ms_per_s = np.polyfit(t[ok] - t[ok][0], err_ms, 1)[0]
+    return float(np.max(np.abs(err_ms))), float(slope_ms_per_s * 60)
+
+
+@pytest.fixture
+def player(qapp: object, pulse: str) -> Player:
+    p = Player()
+    rng = np.random.default_rng(3)
+    p.set_audio(memory_source(rng.uniform(-0.3, 0.3, RATE * 120).astype(np.float32), RATE))
+    app = QCoreApplication.instance()
+    assert app is not None
+    end = time.monotonic() + 10
+    while not p.flowing and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.005)
+    return p
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("speed", [1.0, 0.75])
+def test_playhead_error_stays_within_10_ms_and_does_not_drift(player: Player, speed: float) -> None:
+    worst_ms, per_minute_ms = drift(player, 12.0, speed)
+    assert worst_ms <= 10.0 + 0.1  # WSOLA takes each frame within ±10 ms of the playhead
+    assert abs(per_minute_ms) <= 5.0
+    player.shutdown()
