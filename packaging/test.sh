@@ -7,5 +7,9 @@ bash packaging/venv.sh --dev
 .venv/bin/ruff check app tests packaging
 .venv/bin/lint-imports
 .venv/bin/mypy
+# PostgreSQL for the server suite: Debian's cluster, reached over its socket as the current
+# user (peer authentication: no password anywhere).
+bash packaging/start-postgres.sh
+export EARMARK_TEST_PG=/var/run/postgresql
 # The tests start their own PulseAudio null sink (tests/conftest.py) and need a D-Bus session.
 exec dbus-run-session -- .venv/bin/python -m pytest "$@"

@@ -1,0 +1,1 @@
+"""earmark-server: FastAPI over SQLAlchemy; installed with `pip install earmark[server]`."""

@@ -1,0 +1,226 @@
+"""What the routes do, as plain functions over a session: leases, puts, the feed, deletion.
+
+Every query is scoped by the caller; an object outside the caller's scope is NotFound.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.protocol import AnnotationOut, AnnotationPut, Change, ChangesPage, SlotOut, TaskOut
+from app.server import models as m
+from app.server.audit import audit
+from app.server.storage import AudioStore
+
+LEASE_S = 3600.0
+
+
+class NotFound(Exception):
+    pass
+
+
+class Stale(Exception):
+    def __init__(self, server: AnnotationOut) -> None:
+        super().__init__("the annotation changed since the version it was based on")
+        self.server = server
+
+
+class Forbidden(Exception):
+    pass
+
+
+def task_out(t: m.Task) -> TaskOut:
+    return TaskOut(
+        id=t.id,
+        project_id=t.project_id,
+        audio_sha256=t.audio_sha256,
+        duration_s=t.duration_s,
+        sample_rate_hz=t.sample_rate_hz,
+        channels=t.channels,
+        asr_text=t.asr_text,
+        predicted_intent=t.predicted_intent,
+        predicted_slots=[SlotOut(**s) for s in t.predicted_slots],
+        lease_expires_at=t.lease_expires_at,
+    )
+
+
+def annotation_out(a: m.Annotation) -> AnnotationOut:
+    return AnnotationOut(id=a.id, task_id=a.task_id, version=a.version, doc=a.doc)
+
+
+def _feed(db: Session, user_id: str, kind: str, task_id: str, **payload: Any) -> None:
+    db.add(m.Change(user_id=user_id, kind=kind, task_id=task_id, payload=payload))
+
+
+def reclaim_expired(db: Session, now: float) -> None:
+    """Expired leases return to the pool; their holders hear of it."""
+    for t in db.scalars(
+        select(m.Task)
+        .where(m.Task.lease_expires_at < now, m.Task.leased_by.is_not(None))
+        .with_for_update()
+    ):
+        _feed(db, t.leased_by or "", "revoked", t.id, reason="lease expired")
+        t.leased_by, t.lease_expires_at = None, None
+
+
+def lease(db: Session, user: m.User, project_id: str, count: int) -> list[TaskOut]:
+    if user.role not in ("annotator", "admin"):
+        raise Forbidden("only annotators take tasks")
+    if db.get(m.Project, project_id) is None:
+        raise NotFound(project_id)
+    now = time.time()
+    reclaim_expired(db, now)
+    done = select(m.Annotation.task_id).where(m.Annotation.user_id == user.id)
+    mine = list(
+        db.scalars(
+            select(m.Task).where(
+                m.Task.project_id == project_id,
+                m.Task.leased_by == user.id,
+                m.Task.deleted.is_(False),
+            )
+        )
+    )
+    free = list(
+        db.scalars(
+            select(m.Task)
+            .where(
+                m.Task.project_id == project_id,
+                m.Task.leased_by.is_(None),
+                m.Task.deleted.is_(False),
+                m.Task.id.not_in(done),
+                ~m.Task.id.in_(select(m.Annotation.task_id)),
+            )
+            .order_by(m.Task.id)
+            .limit(max(0, count - len(mine)))
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for t in free:
+        t.leased_by, t.lease_expires_at = user.id, now + LEASE_S
+        _feed(db, user.id, "assigned", t.id)
+    for t in mine:
+        t.lease_expires_at = now + LEASE_S
+    return [task_out(t) for t in mine + free]
+
+
+def visible_task(db: Session, user: m.User, task_id: str) -> m.Task:
+    """A task the caller may see: leased to them, annotated by them, or any for an admin."""
+    t = db.get(m.Task, task_id)
+    if t is None or t.deleted:
+        raise NotFound(task_id)
+    if user.role == "admin":
+        return t
+    if t.leased_by == user.id and (t.lease_expires_at or 0) >= time.time():
+        return t
+    owned = db.scalars(
+        select(m.Annotation.id).where(
+            m.Annotation.task_id == task_id, m.Annotation.user_id == user.id
+        )
+    ).first()
+    if owned is None:
+        raise NotFound(task_id)
+    return t
+
+
+def audio(db: Session, store: AudioStore, user: m.User, task_id: str) -> tuple[m.Task, bytes]:
+    t = visible_task(db, user, task_id)
+    if t.audio_key is None:
+        raise NotFound(task_id)
+    data = store.get(t.id, t.audio_key)
+    audit(db, user.id, "audio_access", t.id)
+    return t, data
+
+
+def put_annotation(db: Session, user: m.User, ann_id: str, put: AnnotationPut) -> AnnotationOut:
+    """Idempotent on the UUID; a stale base is stored as a conflict and raised, never applied."""
+    now = time.time()
+    row = db.get(m.Annotation, ann_id, with_for_update=True)
+    if row is not None and row.user_id != user.id:
+        raise NotFound(ann_id)  # someone else's UUID: not visible
+    if row is None:
+        visible_task(db, user, put.task_id)
+        if put.base_version != 0:
+            raise NotFound(ann_id)
+        row = m.Annotation(
+            id=ann_id, task_id=put.task_id, user_id=user.id, version=1, doc=put.doc, updated_at=now
+        )
+        db.add(row)
+        audit(db, user.id, "submission", ann_id, version=1)
+        return annotation_out(row)
+    if row.task_id != put.task_id:
+        raise NotFound(ann_id)
+    if row.version == put.base_version + 1 and row.doc == put.doc:
+        return annotation_out(row)  # the same put again: nothing changes
+    if row.version != put.base_version:
+        db.add(
+            m.Conflict(
+                annotation_id=ann_id,
+                user_id=user.id,
+                base_version=put.base_version,
+                doc=put.doc,
+                created_at=now,
+            )
+        )
+        raise Stale(annotation_out(row))
+    visible_task(db, user, put.task_id)
+    row.version += 1
+    row.doc, row.updated_at = put.doc, now
+    audit(db, user.id, "submission", ann_id, version=row.version)
+    return annotation_out(row)
+
+
+def changes(db: Session, user: m.User, since: int, limit: int) -> ChangesPage:
+    rows = list(
+        db.scalars(
+            select(m.Change)
+            .where(m.Change.user_id == user.id, m.Change.seq > since)
+            .order_by(m.Change.seq)
+            .limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ChangesPage(
+        changes=[
+            Change(
+                seq=r.seq,
+                kind=r.kind,  # type: ignore[arg-type]
+                task_id=r.task_id,
+                payload=r.payload,
+            )
+            for r in rows
+        ],
+        next_since=rows[-1].seq if rows else since,
+        more=more,
+    )
+
+
+def delete_task(db: Session, store: AudioStore, admin: m.User, task_id: str) -> None:
+    """Deletion: the key and the audio go, rows go, and everyone who had it gets a tombstone."""
+    if admin.role != "admin":
+        raise NotFound(task_id)
+    t = db.get(m.Task, task_id)
+    if t is None or t.deleted:
+        raise NotFound(task_id)
+    holders = set(db.scalars(select(m.Annotation.user_id).where(m.Annotation.task_id == task_id)))
+    if t.leased_by:
+        holders.add(t.leased_by)
+    for a in db.scalars(select(m.Annotation).where(m.Annotation.task_id == task_id)):
+        db.delete(a)
+    store.delete(t.id)
+    t.audio_key, t.deleted, t.asr_text = None, True, ""
+    t.leased_by, t.lease_expires_at = None, None
+    for uid in holders:
+        _feed(db, uid, "deleted", task_id)
+    audit(db, admin.id, "deletion", task_id)
+
+
+def project_for(db: Session, project_id: str) -> m.Project:
+    p = db.get(m.Project, project_id)
+    if p is None:
+        raise NotFound(project_id)
+    return p

@@ -1,0 +1,142 @@
+"""The server on SQLite and on PostgreSQL: every test here runs on both.
+
+PostgreSQL comes from EARMARK_TEST_PG (a libpq host, e.g. /var/run/postgresql), which
+packaging/test.sh sets after starting the server; without it the PostgreSQL half fails.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+from app.server import models as m
+from app.server.api import create_app
+from app.server.db import make_engine, migrate, sessions
+from app.server.importer import import_recordings
+from app.server.security import hash_password, new_totp_secret
+from app.server.storage import AudioStore
+from tests.conftest import write_tone
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'server.sqlite3'}"
+        return
+    host = os.environ.get("EARMARK_TEST_PG")
+    if not host:
+        pytest.fail("PostgreSQL needed: set EARMARK_TEST_PG (packaging/test.sh starts one)")
+    name = f"earmark_test_{secrets.token_hex(6)}"
+    admin = create_engine(
+        f"postgresql+psycopg:///postgres?host={host}", isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg:///{name}?host={host}"
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass
+class Person:
+    user: m.User
+    totp: pyotp.TOTP
+    client: TestClient
+    token: str = ""
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class World:
+    url: str
+    data: Path
+    app: Any
+    project_id: str
+    people: dict[str, Person]
+    task_ids: list[str]
+    engine: Engine
+
+    def session(self) -> Session:
+        return sessions(self.engine)()
+
+
+def add_user(engine: Engine, name: str, role: str, disabled: bool = False) -> m.User:
+    with sessions(engine)() as db:
+        u = m.User(
+            username=name,
+            password_hash=hash_password(PASSWORD),
+            role=role,
+            totp_secret=new_totp_secret(),
+            disabled=disabled,
+        )
+        db.add(u)
+        db.commit()
+        return u
+
+
+def sign_in(client: TestClient, p: Person) -> str:
+    r = client.post(
+        "/api/v1/auth/login",
+        json={"username": p.user.username, "password": PASSWORD, "totp_code": p.totp.now()},
+    )
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])
+
+
+@pytest.fixture
+def world(db_url: str, tmp_path: Path) -> Iterator[World]:
+    migrate(db_url)
+    data = tmp_path / "server-data"
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    for k in range(6):
+        write_tone(recordings / f"r{k}.wav", 0.5 + 0.1 * k)
+    engine = make_engine(db_url)
+    with sessions(engine)() as db:
+        project = m.Project(
+            name="va",
+            taxonomy={"intents": ["play_music"], "slot_types": []},
+            conventions={"tags": []},
+            pseudonym_key=b"k" * 32,
+        )
+        db.add(project)
+        db.flush()
+        import_recordings(db, AudioStore(data / "audio"), project, recordings)
+        db.commit()
+        project_id = project.id
+        task_ids = [t.id for t in db.query(m.Task).order_by(m.Task.id)]
+    app = create_app(db_url, data)
+    people = {}
+    for name, role, disabled in (
+        ("ann_a", "annotator", False),
+        ("ann_b", "annotator", False),
+        ("rev", "reviewer", False),
+        ("admin", "admin", False),
+        ("gone", "annotator", True),
+    ):
+        user = add_user(engine, name, role, disabled)
+        people[name] = Person(user, pyotp.TOTP(user.totp_secret), TestClient(app))
+    for name in ("ann_a", "ann_b", "rev", "admin"):
+        people[name].token = sign_in(people[name].client, people[name])
+    yield World(db_url, data, app, project_id, people, task_ids, engine)
+    for p in people.values():
+        p.client.close()
+    app.state.engine.dispose()
+    engine.dispose()
