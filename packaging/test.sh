@@ -11,5 +11,7 @@ bash packaging/venv.sh --dev
 # user (peer authentication: no password anywhere).
 bash packaging/start-postgres.sh
 export EARMARK_TEST_PG=/var/run/postgresql
-# The tests start their own PulseAudio null sink (tests/conftest.py) and need a D-Bus session.
-exec dbus-run-session -- .venv/bin/python -m pytest "$@"
+# The tests start their own PulseAudio null sink (tests/conftest.py); the keyring tests use a
+# real Secret Service: gnome-keyring in a private D-Bus session, its login keyring unlocked
+# with a random password made here and kept nowhere.
+exec dbus-run-session -- bash packaging/with-keyring.sh .venv/bin/python -m pytest "$@"

@@ -51,6 +51,13 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS session (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS remote (
+    task_id TEXT PRIMARY KEY,
+    annotation_id TEXT NOT NULL,
+    server_version INTEGER NOT NULL DEFAULT 0,
+    pushed_rev INTEGER NOT NULL DEFAULT 0,
+    conflict TEXT
+);
 """
 
 
@@ -133,30 +140,7 @@ class Store:
         with self._tx() as c:
             for t in tasks:
                 size, mtime = stamps.get(t.audio_path, (-1, -1))
-                c.execute(
-                    "INSERT INTO tasks(id, position, audio_path, duration_s, sample_rate_hz,"
-                    " channels, asr_text, predicted_intent, predicted_slots, size_bytes, mtime_ns)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT(id) DO UPDATE SET position=excluded.position,"
-                    " duration_s=excluded.duration_s, sample_rate_hz=excluded.sample_rate_hz,"
-                    " channels=excluded.channels, asr_text=excluded.asr_text,"
-                    " predicted_intent=excluded.predicted_intent,"
-                    " predicted_slots=excluded.predicted_slots,"
-                    " size_bytes=excluded.size_bytes, mtime_ns=excluded.mtime_ns",
-                    (
-                        t.id,
-                        t.position,
-                        t.audio_path,
-                        t.duration_s,
-                        t.sample_rate_hz,
-                        t.channels,
-                        t.asr_text,
-                        t.predicted_intent,
-                        json.dumps([[s.type, s.start_word, s.end_word] for s in t.predicted_slots]),
-                        size,
-                        mtime,
-                    ),
-                )
+                _upsert_task(c, t, size, mtime)
 
     def file_stamps(self) -> dict[str, tuple[tuple[int, int], tuple[int, int, float]]]:
         """audio path -> ((size, mtime_ns), (sample rate, channels, duration)) as last checked."""
@@ -246,6 +230,133 @@ class Store:
             view_start_s=data.get("view_start_s"),
             view_end_s=data.get("view_end_s"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    task_id: str
+    annotation_id: str
+    rev: int
+    server_version: int
+    doc: dict[str, Any]
+
+
+class SyncTables:
+    """What the sync engine keeps beside the annotations: ids, versions, cursor, conflicts."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def cursor(self) -> int:
+        return int(self.store.meta("sync_cursor") or 0)
+
+    def pending(self) -> list[Pending]:
+        """Items whose newest local revision the server has not acknowledged."""
+        with self.store._lock:
+            rows = self.store._db.execute(
+                "SELECT a.task_id, r.annotation_id, a.rev, r.server_version, a.doc"
+                " FROM annotations a JOIN remote r ON r.task_id = a.task_id"
+                " WHERE a.rev > r.pushed_rev AND r.conflict IS NULL ORDER BY a.task_id"
+            ).fetchall()
+        return [Pending(r[0], r[1], int(r[2]), int(r[3]), json.loads(r[4])) for r in rows]
+
+    def pushed(self, acks: list[tuple[str, int, int]]) -> None:
+        """(task, local revision sent, server version now) for every acknowledged put."""
+        with self.store._tx() as c:
+            for task_id, rev, version in acks:
+                c.execute(
+                    "UPDATE remote SET pushed_rev = MAX(pushed_rev, ?), server_version = ?"
+                    " WHERE task_id = ?",
+                    (rev, version, task_id),
+                )
+
+    def conflicted(self, task_id: str, server_version: int, server_doc: dict[str, Any]) -> None:
+        with self.store._tx() as c:
+            c.execute(
+                "UPDATE remote SET conflict = ? WHERE task_id = ?",
+                (json.dumps({"version": server_version, "doc": server_doc}), task_id),
+            )
+
+    def conflicts(self) -> dict[str, dict[str, Any]]:
+        with self.store._lock:
+            rows = self.store._db.execute(
+                "SELECT task_id, conflict FROM remote WHERE conflict IS NOT NULL"
+            ).fetchall()
+        return {r[0]: json.loads(r[1]) for r in rows}
+
+    def keep_mine(self, task_id: str) -> None:
+        """Resolve a conflict by sending the local version over the server's."""
+        with self.store._tx() as c:
+            row = c.execute("SELECT conflict FROM remote WHERE task_id = ?", (task_id,)).fetchone()
+            if row and row[0]:
+                version = int(json.loads(row[0])["version"])
+                c.execute(
+                    "UPDATE remote SET conflict = NULL, server_version = ?, pushed_rev = 0"
+                    " WHERE task_id = ?",
+                    (version, task_id),
+                )
+
+    def apply_page(
+        self,
+        tasks: list[Task],
+        purge: list[str],
+        drop: list[str],
+        new_ids: dict[str, str],
+        cursor: int,
+    ) -> None:
+        """One page of the feed and the cursor after it, in one transaction."""
+        with self.store._tx() as c:
+            for t in tasks:
+                _upsert_task(c, t, -1, -1)
+                c.execute(
+                    "INSERT OR IGNORE INTO remote(task_id, annotation_id) VALUES (?, ?)",
+                    (t.id, new_ids[t.id]),
+                )
+            for task_id in purge:  # deleted on the server: nothing of it may stay here
+                for table in ("annotations", "outbox", "remote"):
+                    c.execute(f"DELETE FROM {table} WHERE task_id = ?", (task_id,))
+                c.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
+            for task_id in drop:  # lease revoked: out of the queue unless work is unsent
+                c.execute(
+                    "DELETE FROM tasks WHERE id = ? AND NOT EXISTS (SELECT 1 FROM annotations a"
+                    " JOIN remote r ON r.task_id = a.task_id WHERE a.task_id = ?"
+                    " AND a.rev > r.pushed_rev)",
+                    (task_id, task_id),
+                )
+            c.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('sync_cursor', ?)", (str(cursor),)
+            )
+
+    def remote_ids(self) -> set[str]:
+        with self.store._lock:
+            return {r[0] for r in self.store._db.execute("SELECT task_id FROM remote")}
+
+
+def _upsert_task(c: sqlite3.Connection, t: Task, size: int, mtime: int) -> None:
+    c.execute(
+        "INSERT INTO tasks(id, position, audio_path, duration_s, sample_rate_hz,"
+        " channels, asr_text, predicted_intent, predicted_slots, size_bytes, mtime_ns)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(id) DO UPDATE SET position=excluded.position,"
+        " duration_s=excluded.duration_s, sample_rate_hz=excluded.sample_rate_hz,"
+        " channels=excluded.channels, asr_text=excluded.asr_text,"
+        " predicted_intent=excluded.predicted_intent,"
+        " predicted_slots=excluded.predicted_slots,"
+        " size_bytes=excluded.size_bytes, mtime_ns=excluded.mtime_ns",
+        (
+            t.id,
+            t.position,
+            t.audio_path,
+            t.duration_s,
+            t.sample_rate_hz,
+            t.channels,
+            t.asr_text,
+            t.predicted_intent,
+            json.dumps([[s.type, s.start_word, s.end_word] for s in t.predicted_slots]),
+            size,
+            mtime,
+        ),
+    )
 
 
 def _write_session(c: sqlite3.Connection, s: SessionState) -> None:

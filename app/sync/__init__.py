@@ -1,0 +1,1 @@
+"""HTTP client and sync engine: no Qt."""

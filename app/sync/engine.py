@@ -1,0 +1,141 @@
+"""One sync pass: push what the server lacks, pull the feed, fetch audio of leased items.
+
+Every edit already sits in the local store with its outbox row (app/store/db.py), so a pass can
+fail anywhere and the next one picks up where it stopped: puts are idempotent on the client-made
+UUID, and the feed's cursor moves only with the page it covers.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.model.slots import Slot
+from app.model.task import Task
+from app.protocol import AnnotationPut, BatchPut, TaskOut
+from app.store.db import Store, SyncTables
+from app.sync.client import Client, Offline, SyncError
+
+log = logging.getLogger(__name__)
+BATCH = 500
+LEASE_COUNT = 20
+BACKOFF_MAX_S = 60.0
+
+
+@dataclass
+class SyncStatus:
+    online: bool = False
+    pending: int = 0
+    conflicts: int = 0
+    message: str = ""
+    pushed: int = 0
+    assigned: int = 0
+    removed: list[str] = field(default_factory=list)
+
+
+class SyncEngine:
+    def __init__(self, store: Store, client: Client, project_id: str, audio_dir: Path) -> None:
+        self.store = store
+        self.tables = SyncTables(store)
+        self.client = client
+        self.project_id = project_id
+        self.audio_dir = audio_dir
+        audio_dir.mkdir(parents=True, exist_ok=True)
+        self.backoff_s = 0.0
+
+    def _audio_path(self, task_id: str) -> Path:
+        return self.audio_dir / f"{task_id}.wav"
+
+    def push(self) -> tuple[int, int]:
+        """(acknowledged, conflicts) after sending every pending item, BATCH at a time."""
+        pending = self.tables.pending()
+        acked = conflicts = 0
+        for k in range(0, len(pending), BATCH):
+            chunk = pending[k : k + BATCH]
+            batch = BatchPut(
+                items={
+                    p.annotation_id: AnnotationPut(
+                        task_id=p.task_id, base_version=p.server_version, doc=p.doc
+                    )
+                    for p in chunk
+                }
+            )
+            result = self.client.put_batch(batch)
+            by_ann = {p.annotation_id: p for p in chunk}
+            self.tables.pushed(
+                [(by_ann[a].task_id, by_ann[a].rev, v) for a, v in result.stored.items()]
+            )
+            for a, server in result.conflicts.items():
+                self.tables.conflicted(by_ann[a].task_id, server.version, server.doc)
+            for a, reason in result.refused.items():
+                log.warning("server refused annotation of %s: %s", by_ann[a].task_id, reason)
+            acked += len(result.stored)
+            conflicts += len(result.conflicts)
+        return acked, conflicts
+
+    def pull(self) -> tuple[int, list[str]]:
+        """(items assigned, items removed): leases renewed, then the feed to its end."""
+        leased = self.client.lease(self.project_id, LEASE_COUNT)
+        for t in leased:
+            path = self._audio_path(t.id)
+            if not path.exists():
+                data = self.client.audio(t.id)
+                part = path.with_suffix(".part")
+                part.write_bytes(data)
+                part.replace(path)
+        known = self.tables.remote_ids()
+        fresh = [t for t in leased if t.id not in known]
+        removed: list[str] = []
+        tasks = [self._task(t, k) for k, t in enumerate(leased)]
+        new_ids = {t.id: str(uuid.uuid4()) for t in leased}
+        since = self.tables.cursor()
+        first = True
+        while True:
+            page = self.client.changes(since)
+            purge = [c.task_id for c in page.changes if c.kind == "deleted"]
+            drop = [c.task_id for c in page.changes if c.kind == "revoked"]
+            self.tables.apply_page(tasks if first else [], purge, drop, new_ids, page.next_since)
+            first = False
+            for task_id in purge:
+                self._audio_path(task_id).unlink(missing_ok=True)
+            removed += purge + drop
+            since = page.next_since
+            if not page.more:
+                break
+        return len(fresh), removed
+
+    def _task(self, t: TaskOut, position: int) -> Task:
+        return Task(
+            id=t.id,
+            audio_path=str(self._audio_path(t.id)),
+            duration_s=t.duration_s,
+            sample_rate_hz=t.sample_rate_hz,
+            channels=t.channels,
+            asr_text=t.asr_text,
+            predicted_intent=t.predicted_intent,
+            predicted_slots=tuple(
+                Slot(s.type, s.start_word, s.end_word) for s in t.predicted_slots
+            ),
+            position=position,
+        )
+
+    def sync_once(self) -> SyncStatus:
+        """One pass; never raises for the network: the status says what happened."""
+        status = SyncStatus()
+        try:
+            status.pushed, _ = self.push()
+            status.assigned, status.removed = self.pull()
+            status.online = True
+            self.backoff_s = 0.0
+        except Offline as exc:
+            status.message = str(exc)
+            self.backoff_s = min(BACKOFF_MAX_S, max(2.0, self.backoff_s * 2))
+        except SyncError as exc:
+            status.online = not isinstance(exc, Offline)
+            status.message = str(exc)
+            self.backoff_s = min(BACKOFF_MAX_S, max(2.0, self.backoff_s * 2))
+        status.pending = len(self.tables.pending())
+        status.conflicts = len(self.tables.conflicts())
+        return status

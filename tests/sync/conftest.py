@@ -1,0 +1,156 @@
+"""The real server under uvicorn on 127.0.0.1, set up through the earmark-server command."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+
+from app.server.cli import main as cli_main
+from tests.conftest import write_tone
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "a long enough password"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    db: str
+    data: Path
+    port: int
+    totp: dict[str, pyotp.TOTP] = field(default_factory=dict)
+    project_id: str = ""
+    proc: subprocess.Popen[bytes] | None = None
+    module: str = "app.server.cli"
+    admin_token: str = ""
+    log: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "EARMARK_SERVER_DATA": str(self.data), "EARMARK_SERVER_DB": self.db}
+
+    def cli(self, *args: str, stdin: str = "") -> str:
+        """earmark-server's own entry point, run in this process (start() runs it as a server)."""
+        out = io.StringIO()
+        old_env = os.environ.get("EARMARK_SERVER_DATA")
+        os.environ["EARMARK_SERVER_DATA"] = str(self.data)
+        old_stdin = sys.stdin
+        sys.stdin = io.StringIO(stdin)
+        try:
+            with contextlib.redirect_stdout(out):
+                code = cli_main(["--db", self.db, *args])
+        finally:
+            sys.stdin = old_stdin
+            if old_env is None:
+                os.environ.pop("EARMARK_SERVER_DATA", None)
+            else:
+                os.environ["EARMARK_SERVER_DATA"] = old_env
+        assert code in (0, 1), out.getvalue()
+        return out.getvalue()
+
+    def start(self) -> None:
+        self.log = self.log or self.data / "server.log"
+        with self.log.open("ab") as out:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", self.module, "serve", "--port", str(self.port)],
+                cwd=ROOT,
+                env=self.env(),
+                stdout=out,
+                stderr=out,
+            )
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            try:
+                httpx.get(f"{self.url}/api/v1/openapi.json", timeout=1)
+                return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise AssertionError("the server did not start: " + self.log.read_text()[-2000:])
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+        self.proc = None
+
+    def add_user(self, name: str, role: str) -> None:
+        out = self.cli(
+            "user", "add", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n"
+        )
+        secret = re.search(r"secret=([A-Z2-7]+)", out)
+        assert secret, out
+        self.totp[name] = pyotp.TOTP(secret.group(1))
+
+    def code(self, name: str) -> str:
+        """A code not used yet: codes are accepted once, so wait for the next step if needed."""
+        used = getattr(self, "_used", {})
+        step = int(time.time() // 30)
+        if used.get(name, -1) >= step:
+            time.sleep(30 - time.time() % 30 + 0.2)
+            step = int(time.time() // 30)
+        used[name] = step
+        self._used = used
+        return self.totp[name].now()
+
+
+def make_server(tmp: Path, recordings: int = 6) -> Server:
+    server = Server(db=f"sqlite:///{tmp / 'server.sqlite3'}", data=tmp / "data", port=free_port())
+    server.data.mkdir(parents=True)
+    server.cli("init")
+    for name, role in (("ann_a", "annotator"), ("ann_b", "annotator"), ("admin", "admin")):
+        server.add_user(name, role)
+    tax = ROOT / "resources" / "taxonomy"
+    server.cli(
+        "project",
+        "create",
+        "va",
+        "--taxonomy",
+        str(tax / "earmark-taxonomy.json"),
+        "--conventions",
+        str(tax / "earmark-conventions.json"),
+    )
+    rec = tmp / "recordings"
+    rec.mkdir()
+    for k in range(recordings):
+        write_tone(rec / f"r{k:04d}.wav", 0.2 + 0.01 * (k % 10))
+    server.cli("import", "va", str(rec))
+    return server
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    s = make_server(tmp_path)
+    s.start()
+    r = httpx.post(
+        f"{s.url}/api/v1/auth/login",
+        json={"username": "admin", "password": PASSWORD, "totp_code": s.code("admin")},
+    )
+    token = r.json()["access_token"]
+    s.admin_token = token
+    s.project_id = httpx.get(
+        f"{s.url}/api/v1/projects", headers={"Authorization": f"Bearer {token}"}
+    ).json()[0]["id"]
+    yield s
+    s.kill()
