@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="earmark", description="Speech-data annotation workstation.")
     p.add_argument("--version", action="version", version=f"earmark {__version__}")
     sub = p.add_subparsers(dest="command")
+    sub.add_parser("demo", help="a throwaway server with the samples, and the workstation on it")
     o = sub.add_parser("open", help="open a folder of recordings or a JSONL manifest")
     o.add_argument("path", nargs="?", type=Path, help="default: the bundled sample recordings")
     o.add_argument("--keys", choices=["default", "otranscribe"], help="key preset to use")
@@ -76,6 +77,26 @@ def _say(line: str, err: bool = False) -> None:
     (sys.stderr if err else sys.stdout).write(line + "\n")
 
 
+def _gui_ready() -> str | None:
+    """None when the window can start; else the message naming what to install."""
+    missing = missing_packages()
+    if missing:
+        return "Earmark cannot start: system libraries are missing.\n" + INSTALL_HINT.format(
+            packages=" ".join(missing)
+        )
+    return None
+
+
+def cmd_demo() -> int:
+    problem = _gui_ready()
+    if problem:
+        _say(problem, err=True)
+        return 3
+    from app.main import run_demo
+
+    return run_demo()
+
+
 def cmd_open(path: Path | None, preset: str | None) -> int:
     missing = missing_packages()
     if missing:
@@ -104,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_import(args.path)
         if args.command == "export":
             return cmd_export(args.path, args.format, args.output, args.all)
+        if args.command == "demo":
+            return cmd_demo()
         return cmd_open(getattr(args, "path", None), getattr(args, "keys", None))
     except (ProjectError, StoreError, AudioError) as exc:
         _say(f"earmark: {exc}", err=True)

@@ -68,6 +68,9 @@ class Cmd(StrEnum):
     REDO = "redo"
     CHEAT_SHEET = "cheat_sheet"
     KEY_PREFERENCES = "key_preferences"
+    SYNC_NOW = "sync_now"
+    KEEP_MINE = "keep_mine"
+    TAKE_THEIRS = "take_theirs"
     INTENT_1 = "intent_1"
     INTENT_2 = "intent_2"
     INTENT_3 = "intent_3"
@@ -173,6 +176,9 @@ DEFAULTS: tuple[Binding, ...] = (
     _b(Cmd.REDO, "Redo", _T, ("Ctrl+Shift+Z", "Ctrl+Y")),
     _b(Cmd.CHEAT_SHEET, "Keyboard cheat sheet", _Q, "F1", "?"),
     _b(Cmd.KEY_PREFERENCES, "Keyboard preferences", _Q, "Ctrl+,"),
+    _b(Cmd.SYNC_NOW, "Sync with the server now", _Q, "F5"),
+    _b(Cmd.KEEP_MINE, "Conflict: keep my version", _Q, "Ctrl+Alt+Y"),
+    _b(Cmd.TAKE_THEIRS, "Conflict: take the server's version", _Q, "Ctrl+Alt+N"),
     *(
         _b(c, f"Intent {k + 1} of the most used", _L, f"Ctrl+{k + 1}", str(k + 1))
         for k, c in enumerate(INTENT_CMDS)

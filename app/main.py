@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -13,11 +14,14 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.audio.player import Player
+from app.demo import DemoError, start_demo_server
 from app.editor import Editor
 from app.pedals import PedalDevice, PedalReader, open_hid_pedal
-from app.project import ProjectError, open_project
+from app.project import Project, ProjectError, open_project
+from app.remote import Remote, open_remote
 from app.store.paths import resources_dir
 from app.store.settings import Settings
+from app.sync.client import Client, SyncError
 from app.tasks import QtRunner
 from app.ui.controller import Controller
 from app.ui.main_window import MainWindow
@@ -39,7 +43,27 @@ def build(
     open_pedal: Callable[[], PedalDevice | None] | None = open_hid_pedal,
 ) -> tuple[Controller, QtRunner]:
     """Everything the window needs, for the app and for tests."""
-    project = open_project(source)
+    return compose(open_project(source), preset, settings, open_pedal)
+
+
+def build_remote(
+    remote: Remote,
+    settings: Settings | None = None,
+    open_pedal: Callable[[], PedalDevice | None] | None = open_hid_pedal,
+) -> tuple[Controller, QtRunner]:
+    """The window over a server's project: its queue comes from, and goes to, the server."""
+    ctrl, runner = compose(remote.project, None, settings, open_pedal)
+    ctrl.engine = remote.engine
+    ctrl.window.setWindowTitle(f"Earmark — {remote.username} on {remote.client.server}")
+    return ctrl, runner
+
+
+def compose(
+    project: Project,
+    preset: str | None,
+    settings: Settings | None,
+    open_pedal: Callable[[], PedalDevice | None] | None,
+) -> tuple[Controller, QtRunner]:
     runner = QtRunner()
     editor = Editor(project.store, runner)
     window = MainWindow(project.taxonomy, project.conventions)
@@ -76,4 +100,40 @@ def run_workstation(source: Path, preset: str | None = None) -> int:
     code = app.exec()
     runner.shutdown()
     ctrl.project.store.close()
+    return int(code)
+
+
+def run_demo() -> int:
+    """A throwaway server with the samples, and the workstation signed in to it."""
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("Earmark")
+    try:
+        demo = start_demo_server()
+    except DemoError as exc:
+        QMessageBox.critical(None, "Earmark demo", str(exc))
+        return 2
+    os.environ["EARMARK_HOME"] = str(demo.folder / "workstation")  # gone with the demo
+    tokens: dict[str, str] = {}  # a throwaway server: its token need not outlive the demo
+    client = Client(
+        demo.url,
+        save_refresh=lambda t: tokens.update(refresh=t),
+        load_refresh=lambda: tokens.get("refresh"),
+    )
+    try:
+        client.login(demo.username, demo.password, "")
+        remote = open_remote(client, demo.username)
+        ctrl, runner = build_remote(remote)
+    except (SyncError, LookupError) as exc:
+        demo.stop()
+        QMessageBox.critical(None, "Earmark demo", str(exc))
+        return 2
+    ctrl.window.show()
+    QTimer.singleShot(0, ctrl.start)
+    try:
+        code = app.exec()
+    finally:
+        runner.shutdown()
+        ctrl.project.store.close()
+        client.close()
+        demo.stop()
     return int(code)

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Create .venv (once) and install Earmark into it; with --dev, the test tools too.
+# Create .venv (once) and install Earmark into it: --server adds the server, --dev the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv
 fi
 extra=""
-if [[ "${1:-}" == "--dev" ]]; then extra="[dev]"; fi
+case "${1:-}" in
+  --dev) extra="[dev]" ;;
+  --server) extra="[server]" ;;
+esac
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}"

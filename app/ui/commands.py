@@ -148,6 +148,8 @@ def bind_commands(c: Controller) -> None:
             w.say("Submitted.")
             w.transcript.edit.setFocus()
             play_segment()
+            if c.engine is not None:
+                c.sync_now()
         else:
             c.submitted_at = None
 
@@ -234,6 +236,9 @@ def bind_commands(c: Controller) -> None:
         Cmd.REDO: redo,
         Cmd.CHEAT_SHEET: lambda: (CheatSheetDialog(w, c.keymap).exec(), back_to_typing()),
         Cmd.KEY_PREFERENCES: key_preferences,
+        Cmd.SYNC_NOW: c.sync_now,
+        Cmd.KEEP_MINE: lambda: c.resolve_conflict(keep_mine=True),
+        Cmd.TAKE_THEIRS: lambda: c.resolve_conflict(keep_mine=False),
     }
     from app.ui.controller import FLAG_CMDS
 

@@ -1,0 +1,51 @@
+"""A server's project on this workstation: its local store, taxonomy and sync engine."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.model.conventions import Conventions, Tag
+from app.model.taxonomy import Taxonomy
+from app.project import Project
+from app.store.db import Store
+from app.store.paths import cache_dir, data_dir
+from app.sync.client import Client
+from app.sync.engine import SyncEngine
+
+
+@dataclass
+class Remote:
+    project: Project
+    engine: SyncEngine
+    client: Client
+    username: str
+
+
+def _conventions(raw: dict[str, Any]) -> Conventions:
+    return Conventions(
+        tags=tuple(
+            Tag(str(t["text"]), str(t.get("title", t["text"]))) for t in raw.get("tags", [])
+        ),
+        fillers=tuple(str(f) for f in raw.get("fillers", ())),
+        digits_allowed=bool(raw.get("digits_allowed", False)),
+        partial_word_suffix=str(raw.get("partial_word_suffix", "-")),
+    )
+
+
+def open_remote(client: Client, username: str, project_id: str | None = None) -> Remote:
+    """The first project (or the one named) of a signed-in client, with its own local store."""
+    projects = client.projects()
+    chosen = next((p for p in projects if project_id in (None, p.id)), None)
+    if chosen is None:
+        raise LookupError("The server has no project for you yet; ask your lead.")
+    key = hashlib.sha256(f"{client.server}|{username}|{chosen.id}".encode()).hexdigest()[:16]
+    store = Store(data_dir() / "remote" / f"{key}.sqlite3")
+    taxonomy = Taxonomy(
+        tuple(chosen.taxonomy.get("intents", ())), tuple(chosen.taxonomy.get("slot_types", ()))
+    )
+    project = Project(Path(client.server), store, taxonomy, _conventions(chosen.conventions))
+    engine = SyncEngine(store, client, chosen.id, cache_dir() / "audio" / key)
+    return Remote(project, engine, client, username)

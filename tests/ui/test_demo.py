@@ -1,0 +1,74 @@
+"""`earmark demo`, end to end: a real server process, the window signed in, work sent back."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+
+from app.demo import start_demo_server
+from app.main import build_remote
+from app.remote import open_remote
+from app.store.settings import Settings
+from app.sync.client import Client
+from tests.ui.keys import C, press, type_text
+
+
+def test_demo_annotates_against_the_server(qtbot, tmp_path: Path, pulse: str) -> None:
+    demo = start_demo_server()
+    tokens: dict[str, str] = {}
+    client = Client(
+        demo.url, save_refresh=lambda t: tokens.update(r=t), load_refresh=lambda: tokens.get("r")
+    )
+    try:
+        client.login(demo.username, demo.password, "")
+        remote = open_remote(client, demo.username)
+        settings = Settings(QSettings(str(tmp_path / "d.ini"), QSettings.Format.IniFormat))
+        ctrl, runner = build_remote(remote, settings=settings, open_pedal=None)
+        qtbot.addWidget(ctrl.window)
+        ctrl.window.show()
+        qtbot.waitActive(ctrl.window)
+        ctrl.start()
+        qtbot.waitUntil(
+            lambda: ctrl.clip is not None and len(ctrl.editor.tasks) == 12, timeout=20_000
+        )
+        assert ctrl.window.sync.text().startswith("online")
+        first = ctrl.editor.annotation.transcript  # the order of the queue is the server's
+        press(qtbot, Qt.Key.Key_End, C)
+        type_text(qtbot, " please")
+        press(qtbot, Qt.Key.Key_Return, C)  # submit: sends at once
+        runner.drain()  # the submit is committed here; only then can it be sent
+        qtbot.waitUntil(lambda: not ctrl._syncing, timeout=20_000)
+        passes = ctrl.sync_passes
+
+        def all_sent() -> bool:
+            ctrl.sync_now()  # as the timer would, sooner
+            status = ctrl.sync_status
+            return ctrl.sync_passes > passes and status is not None and status.pending == 0
+
+        qtbot.waitUntil(all_sent, timeout=20_000)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "app.server.cli",
+                "--db",
+                f"sqlite:///{demo.folder / 'server.sqlite3'}",
+                "export",
+                "Voice assistant (demo)",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+            env={"EARMARK_SERVER_DATA": str(demo.folder), "PATH": "/usr/bin:/bin"},
+        ).stdout
+        assert f"{first} please" in out and '"submitted"' in out
+        ctrl.window.close()
+        runner.shutdown()
+        ctrl.project.store.close()
+    finally:
+        client.close()
+        demo.stop()
