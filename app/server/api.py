@@ -197,15 +197,9 @@ def create_app(db_url: str, data: Path, demo: bool = False) -> FastAPI:
 
     @app.post(f"{API}/annotations/batch")
     def batch(body: BatchPut, user: User, s: DB) -> BatchResult:
-        result = BatchResult(stored={}, conflicts={}, refused={})
-        for ann_id, item in body.items.items():
-            try:
-                _check_uuid(ann_id)
-                result.stored[ann_id] = svc.put_annotation(s, user, ann_id, item).version
-            except svc.Stale as exc:
-                result.conflicts[ann_id] = exc.server
-            except (svc.NotFound, HTTPException):
-                result.refused[ann_id] = "not found"
+        for ann_id in body.items:
+            _check_uuid(ann_id)
+        result = svc.put_many(s, user, body.items)
         s.commit()
         return result
 

@@ -9,7 +9,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from app.protocol import AnnotationOut, AnnotationPut
+from app.protocol import AnnotationOut, AnnotationPut, BatchResult
 from app.server import models as m
 from app.server import service
 from app.server.cli import main
@@ -31,7 +31,17 @@ def fake_put_without_uuid_check(
     return AnnotationOut(id=ann_id, task_id=put.task_id, version=put.base_version + 1, doc=put.doc)
 
 
+def fake_put_many_without_uuid_check(
+    db: Session, user: m.User, items: dict[str, AnnotationPut]
+) -> BatchResult:
+    result = BatchResult(stored={}, conflicts={}, refused={})
+    for ann_id, put in items.items():
+        result.stored[ann_id] = fake_put_without_uuid_check(db, user, ann_id, put).version
+    return result
+
+
 service.put_annotation = fake_put_without_uuid_check
+service.put_many = fake_put_many_without_uuid_check
 
 if __name__ == "__main__":
     sys.exit(main())
