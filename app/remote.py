@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from app.model.taxonomy import Taxonomy
 from app.project import Project
 from app.store.db import Store
 from app.store.paths import cache_dir, data_dir
-from app.sync.client import Client
+from app.sync.client import Client, SyncError
 from app.sync.engine import SyncEngine
 
 
@@ -49,3 +51,10 @@ def open_remote(client: Client, username: str, project_id: str | None = None) ->
     project = Project(Path(client.server), store, taxonomy, _conventions(chosen.conventions))
     engine = SyncEngine(store, client, chosen.id, cache_dir() / "audio" / key)
     return Remote(project, engine, client, username)
+
+
+def sign_out(client: Client, delete_token: Callable[[], None]) -> None:
+    """Revoke the session on the server (if it can be reached), then forget the token here."""
+    with contextlib.suppress(SyncError):  # offline: forgotten here anyway; it expires there
+        client.logout()
+    delete_token()
