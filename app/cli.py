@@ -25,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"earmark {__version__}")
     sub = p.add_subparsers(dest="command")
     sub.add_parser("demo", help="a throwaway server with the samples, and the workstation on it")
+    con = sub.add_parser("connect", help="sign in to a server and work on its project")
+    con.add_argument("server", nargs="?", default="", help="e.g. https://earmark.example.org")
+    con.add_argument("--user", default="", help="your user name on that server")
     o = sub.add_parser("open", help="open a folder of recordings or a JSONL manifest")
     o.add_argument("path", nargs="?", type=Path, help="default: the bundled sample recordings")
     o.add_argument("--keys", choices=["default", "otranscribe"], help="key preset to use")
@@ -127,6 +130,14 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_export(args.path, args.format, args.output, args.all)
         if args.command == "demo":
             return cmd_demo()
+        if args.command == "connect":
+            problem = _gui_ready()
+            if problem:
+                _say(problem, err=True)
+                return 3
+            from app.main import run_connect
+
+            return run_connect(args.server, args.user)
         return cmd_open(getattr(args, "path", None), getattr(args, "keys", None))
     except (ProjectError, StoreError, AudioError) as exc:
         _say(f"earmark: {exc}", err=True)

@@ -69,6 +69,7 @@ class Cmd(StrEnum):
     CHEAT_SHEET = "cheat_sheet"
     KEY_PREFERENCES = "key_preferences"
     SYNC_NOW = "sync_now"
+    SIGN_OUT = "sign_out"
     KEEP_MINE = "keep_mine"
     TAKE_THEIRS = "take_theirs"
     INTENT_1 = "intent_1"
@@ -177,6 +178,7 @@ DEFAULTS: tuple[Binding, ...] = (
     _b(Cmd.CHEAT_SHEET, "Keyboard cheat sheet", _Q, "F1", "?"),
     _b(Cmd.KEY_PREFERENCES, "Keyboard preferences", _Q, "Ctrl+,"),
     _b(Cmd.SYNC_NOW, "Sync with the server now", _Q, "F5"),
+    _b(Cmd.SIGN_OUT, "Sign out of the server", _Q, "Ctrl+Shift+F12"),
     _b(Cmd.KEEP_MINE, "Conflict: keep my version", _Q, "Ctrl+Alt+Y"),
     _b(Cmd.TAKE_THEIRS, "Conflict: take the server's version", _Q, "Ctrl+Alt+N"),
     *(

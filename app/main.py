@@ -11,20 +11,24 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from app.audio.player import Player
 from app.demo import DemoError, start_demo_server
 from app.editor import Editor
+from app.keymap import Cmd
 from app.pedals import PedalDevice, PedalReader, open_hid_pedal
 from app.project import Project, ProjectError, open_project
-from app.remote import Remote, open_remote
+from app.protocol import Me
+from app.remote import Remote, open_remote, sign_out
+from app.store import secrets
 from app.store.paths import resources_dir
 from app.store.settings import Settings
 from app.sync.client import Client, SyncError
 from app.tasks import QtRunner
 from app.ui.controller import Controller
 from app.ui.main_window import MainWindow
+from app.ui.sign_in_dialog import SignInDialog
 
 log = logging.getLogger(__name__)
 
@@ -137,3 +141,68 @@ def run_demo() -> int:
         client.close()
         demo.stop()
     return int(code)
+
+
+def connect(
+    server: str, username: str, runner: QtRunner, parent: QWidget | None = None
+) -> tuple[Client, str] | None:
+    """A signed-in client: from the refresh token in the keyring, else through the dialog."""
+    holder: dict[str, Client] = {}
+
+    def make(url: str, user: str) -> Client:
+        client = Client(
+            url,
+            save_refresh=lambda t: secrets.save_refresh_token(client.server, user, t),
+            load_refresh=lambda: secrets.load_refresh_token(client.server, user),
+        )
+        holder["client"] = client
+        return client
+
+    if server and username:
+        try:
+            client = make(server, username)
+            client.me()  # the keyring's refresh token is enough
+            return client, username
+        except (SyncError, secrets.KeyringError):
+            holder.pop("client").close()
+
+    def sign_in(url: str, user: str, password: str, code: str) -> Me:
+        client = make(url, user)
+        return client.login(user, password, code)
+
+    dialog = SignInDialog(parent, server, username, runner.background, sign_in)
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.me is None:
+        return None
+    return holder["client"], dialog.me.username
+
+
+def run_connect(server: str, username: str) -> int:
+    """`earmark connect`: the workstation on a server's project, signed in."""
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("Earmark")
+    probe = QtRunner()
+    signed = connect(server, username, probe)
+    probe.shutdown()
+    if signed is None:
+        return 1
+    client, user = signed
+    try:
+        remote = open_remote(client, user)
+    except (SyncError, LookupError) as exc:
+        QMessageBox.critical(None, "Earmark", str(exc))
+        return 2
+    ctrl, runner = build_remote(remote)
+
+    def sign_out_and_quit() -> None:
+        sign_out(client, lambda: secrets.delete_refresh_token(client.server, user))
+        ctrl.window.close()
+
+    ctrl.actions.on(Cmd.SIGN_OUT, sign_out_and_quit)
+    ctrl.window.show()
+    QTimer.singleShot(0, ctrl.start)
+    try:
+        return int(app.exec())
+    finally:
+        runner.shutdown()
+        ctrl.project.store.close()
+        client.close()

@@ -237,6 +237,7 @@ def bind_commands(c: Controller) -> None:
         Cmd.CHEAT_SHEET: lambda: (CheatSheetDialog(w, c.keymap).exec(), back_to_typing()),
         Cmd.KEY_PREFERENCES: key_preferences,
         Cmd.SYNC_NOW: c.sync_now,
+        Cmd.SIGN_OUT: lambda: w.say("This project is local: there is no server to sign out of."),
         Cmd.KEEP_MINE: lambda: c.resolve_conflict(keep_mine=True),
         Cmd.TAKE_THEIRS: lambda: c.resolve_conflict(keep_mine=False),
     }
