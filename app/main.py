@@ -150,6 +150,8 @@ def connect(
     holder: dict[str, Client] = {}
 
     def make(url: str, user: str) -> Client:
+        if "client" in holder:
+            holder.pop("client").close()  # an earlier attempt's
         client = Client(
             url,
             save_refresh=lambda t: secrets.save_refresh_token(client.server, user, t),

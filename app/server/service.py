@@ -145,40 +145,12 @@ def audio(db: Session, store: AudioStore, user: m.User, task_id: str) -> tuple[m
 
 def put_annotation(db: Session, user: m.User, ann_id: str, put: AnnotationPut) -> AnnotationOut:
     """Idempotent on the UUID; a stale base is stored as a conflict and raised, never applied."""
-    now = time.time()
-    row = db.get(m.Annotation, ann_id, with_for_update=True)
-    if row is not None and row.user_id != user.id:
-        raise NotFound(ann_id)  # someone else's UUID: not visible
-    if row is None:
-        visible_task(db, user, put.task_id)
-        if put.base_version != 0:
-            raise NotFound(ann_id)
-        row = m.Annotation(
-            id=ann_id, task_id=put.task_id, user_id=user.id, version=1, doc=put.doc, updated_at=now
-        )
-        db.add(row)
-        audit(db, user.id, "submission", ann_id, version=1)
-        return annotation_out(row)
-    if row.task_id != put.task_id:
+    result = put_many(db, user, {ann_id: put})
+    if ann_id in result.conflicts:
+        raise Stale(result.conflicts[ann_id])
+    if ann_id in result.refused:
         raise NotFound(ann_id)
-    if row.version == put.base_version + 1 and row.doc == put.doc:
-        return annotation_out(row)  # the same put again: nothing changes
-    if row.version != put.base_version:
-        db.add(
-            m.Conflict(
-                annotation_id=ann_id,
-                user_id=user.id,
-                base_version=put.base_version,
-                doc=put.doc,
-                created_at=now,
-            )
-        )
-        raise Stale(annotation_out(row))
-    visible_task(db, user, put.task_id)
-    row.version += 1
-    row.doc, row.updated_at = put.doc, now
-    audit(db, user.id, "submission", ann_id, version=row.version)
-    return annotation_out(row)
+    return AnnotationOut(id=ann_id, task_id=put.task_id, version=result.stored[ann_id], doc=put.doc)
 
 
 def put_many(db: Session, user: m.User, items: dict[str, AnnotationPut]) -> BatchResult:

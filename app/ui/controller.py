@@ -19,7 +19,7 @@ from app.audio.spectrogram import SpectrogramTiles, Window
 from app.editor import Editor
 from app.keymap import HOLD_TO_PLAY, PEDALS, Cmd, Keymap
 from app.model import annotation as ops
-from app.model.annotation import Annotation, Flag
+from app.model.annotation import Flag
 from app.model.checks import submission_problems
 from app.model.taxonomy import most_used
 from app.pedals import PedalEvent
@@ -31,10 +31,10 @@ from app.tasks import QtRunner, log_failure
 from app.ui.actions import Actions
 from app.ui.commands import bind_commands
 from app.ui.main_window import MainWindow
+from app.ui.server_sync import SYNC_EVERY_S, ServerSync
 
 log = logging.getLogger(__name__)
 POLL_MS = 30
-SYNC_EVERY_S = 10.0
 PEAKS_REDRAW_MS = 100
 RETRY_SAVE_MS = 2000  # after a failed save (full disk, locked store), try again on our own
 FLAG_CMDS = {
@@ -46,7 +46,7 @@ FLAG_CMDS = {
 }
 
 
-class Controller(QObject):
+class Controller(ServerSync, QObject):
     def __init__(
         self,
         project: Project,
@@ -247,90 +247,6 @@ class Controller(QObject):
         if not self._peaks_timer.isActive():
             self._peaks_timer.start()
 
-    # -- sync with a server ----------------------------------------------------------------
-    def sync_now(self) -> None:
-        engine = self.engine
-        if engine is None:
-            self.window.say("This project is local: there is no server to sync with.")
-            return
-        if self._syncing:
-            return
-        self._syncing = True
-        self.runner.background(engine.sync_once, self._synced, self._sync_failed)
-
-    def _sync_failed(self, exc: BaseException) -> None:
-        self._syncing = False
-        self.window.sync.setText("sync failed")
-        self.window.say(f"Sync failed: {exc}", error=True)
-
-    def _synced(self, status: SyncStatus) -> None:
-        self._syncing = False
-        self.sync_status = status
-        self.sync_passes += 1
-        self.editor.reload_tasks()
-        if self.editor.task is None:
-            self.editor.resume()
-        elif status.assigned or status.removed:
-            self.window.queue.show_queue(
-                self.editor.tasks, self.editor.statuses(), self.editor.index
-            )
-        state = "online" if status.online else "offline"
-        parts = [state, f"{status.pending} to send"]
-        if status.conflicts:
-            parts.append(f"{status.conflicts} conflict(s)")
-        self.window.sync.setText(" · ".join(parts))
-        self.window.sync.setStyleSheet("" if status.online else "color: #b00000;")
-        if status.message:
-            self.window.say(status.message, error=not status.online)
-        if status.removed:
-            self.window.say(f"{len(status.removed)} item(s) were withdrawn by the server.")
-        self._show_conflict()
-        self._sync_timer.setInterval(
-            int(1000 * max(SYNC_EVERY_S, self.engine.backoff_s if self.engine else 0))
-        )
-
-    def _show_conflict(self) -> None:
-        task = self.editor.task
-        if self.engine is None or task is None:
-            return
-        conflict = self.engine.tables.conflicts().get(task.id)
-        if conflict is None:
-            if self.window.banner.text().startswith("Changed elsewhere"):
-                self.window.show_banner("")
-            return
-        theirs = conflict["doc"]
-        try:
-            their_text = Annotation.from_json(theirs).transcript
-        except (KeyError, TypeError, ValueError):
-            their_text = str(theirs)[:200]
-        mine = self.editor.annotation.transcript if self.editor.annotation else ""
-        self.window.show_banner(
-            f"Changed elsewhere while you worked. Server: “{their_text}”. Yours: “{mine}”. "
-            f"{self.actions.hint(Cmd.KEEP_MINE)} keeps yours, "
-            f"{self.actions.hint(Cmd.TAKE_THEIRS)} takes the server's."
-        )
-
-    def resolve_conflict(self, keep_mine: bool) -> None:
-        task, engine = self.editor.task, self.engine
-        if engine is None or task is None:
-            return
-        conflict = engine.tables.conflicts().get(task.id)
-        if conflict is None:
-            self.window.say("This item has no conflict.")
-            return
-        if not keep_mine:
-            try:
-                theirs = Annotation.from_json(conflict["doc"])
-            except (KeyError, TypeError, ValueError):
-                self.window.say(
-                    "The server's version cannot be shown here; keep yours.", error=True
-                )
-                return
-            self.editor.apply("Take the server's version", lambda _a: theirs)
-        engine.tables.keep_mine(task.id)
-        self.window.show_banner("")
-        self.sync_now()
-
     def _spectrogram_window(self, x0: float, x1: float, pixels: int) -> None:
         """Tiles for the visible window on a worker; a newer request makes older ones moot."""
         clip = self.clip
@@ -389,12 +305,14 @@ class Controller(QObject):
 
     def _peaks_tick(self) -> None:
         clip = self.clip
-        if clip is None or clip.complete:
+        # read once: the building worker replaces the dict (never empties it) when it finishes
+        builders = list(clip.builders.values()) if clip is not None else []
+        if not builders:
             if all(c.complete for c in self.clips.values()):
                 self._peaks_timer.stop()
             return
         self.window.waveform.refresh_peaks()
-        b = next(iter(clip.builders.values()))
+        b = builders[0]
         self.window.say(f"Drawing the waveform: {100 * b.filled // max(1, b.frames)} %")
 
     def _prefetch(self) -> None:

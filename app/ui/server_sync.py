@@ -1,0 +1,109 @@
+"""The controller's part for a server's project: sync passes, their status, conflicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.keymap import Cmd
+from app.model.annotation import Annotation
+from app.sync.engine import SyncStatus
+
+SYNC_EVERY_S = 10.0
+
+
+class ServerSync:
+    """Mixed into Controller; it provides engine, runner, editor, window, actions, timers."""
+
+    engine: Any
+    runner: Any
+    editor: Any
+    window: Any
+    actions: Any
+    _syncing: bool
+    _sync_timer: Any
+    sync_status: SyncStatus | None
+    sync_passes: int
+
+    # -- sync with a server ----------------------------------------------------------------
+    def sync_now(self) -> None:
+        engine = self.engine
+        if engine is None:
+            self.window.say("This project is local: there is no server to sync with.")
+            return
+        if self._syncing:
+            return
+        self._syncing = True
+        self.runner.background(engine.sync_once, self._synced, self._sync_failed)
+
+    def _sync_failed(self, exc: BaseException) -> None:
+        self._syncing = False
+        self.window.sync.setText("sync failed")
+        self.window.say(f"Sync failed: {exc}", error=True)
+
+    def _synced(self, status: SyncStatus) -> None:
+        self._syncing = False
+        self.sync_status = status
+        self.sync_passes += 1
+        self.editor.reload_tasks()
+        if self.editor.task is None:
+            self.editor.resume()
+        elif status.assigned or status.removed:
+            self.window.queue.show_queue(
+                self.editor.tasks, self.editor.statuses(), self.editor.index
+            )
+        state = "online" if status.online else "offline"
+        parts = [state, f"{status.pending} to send"]
+        if status.conflicts:
+            parts.append(f"{status.conflicts} conflict(s)")
+        self.window.sync.setText(" · ".join(parts))
+        self.window.sync.setStyleSheet("" if status.online else "color: #b00000;")
+        if status.message:
+            self.window.say(status.message, error=not status.online)
+        if status.removed:
+            self.window.say(f"{len(status.removed)} item(s) were withdrawn by the server.")
+        self._show_conflict()
+        self._sync_timer.setInterval(
+            int(1000 * max(SYNC_EVERY_S, self.engine.backoff_s if self.engine else 0))
+        )
+
+    def _show_conflict(self) -> None:
+        task = self.editor.task
+        if self.engine is None or task is None:
+            return
+        conflict = self.engine.tables.conflicts().get(task.id)
+        if conflict is None:
+            if self.window.banner.text().startswith("Changed elsewhere"):
+                self.window.show_banner("")
+            return
+        theirs = conflict["doc"]
+        try:
+            their_text = Annotation.from_json(theirs).transcript
+        except (KeyError, TypeError, ValueError):
+            their_text = str(theirs)[:200]
+        mine = self.editor.annotation.transcript if self.editor.annotation else ""
+        self.window.show_banner(
+            f"Changed elsewhere while you worked. Server: “{their_text}”. Yours: “{mine}”. "
+            f"{self.actions.hint(Cmd.KEEP_MINE)} keeps yours, "
+            f"{self.actions.hint(Cmd.TAKE_THEIRS)} takes the server's."
+        )
+
+    def resolve_conflict(self, keep_mine: bool) -> None:
+        task, engine = self.editor.task, self.engine
+        if engine is None or task is None:
+            return
+        conflict = engine.tables.conflicts().get(task.id)
+        if conflict is None:
+            self.window.say("This item has no conflict.")
+            return
+        if not keep_mine:
+            try:
+                theirs = Annotation.from_json(conflict["doc"])
+            except (KeyError, TypeError, ValueError):
+                self.window.say(
+                    "The server's version cannot be shown here; keep yours.", error=True
+                )
+                return
+            self.editor.apply("Take the server's version", lambda _a: theirs)
+        engine.tables.keep_mine(task.id)
+        self.window.show_banner("")
+        self.sync_now()
