@@ -58,6 +58,7 @@ class Person:
     totp: pyotp.TOTP
     client: TestClient
     token: str = ""
+    code_used: str = ""  # the TOTP code of the last sign-in, for replay tests
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
@@ -92,9 +93,10 @@ def add_user(engine: Engine, name: str, role: str, disabled: bool = False) -> m.
 
 
 def sign_in(client: TestClient, p: Person) -> str:
+    p.code_used = p.totp.now()
     r = client.post(
         "/api/v1/auth/login",
-        json={"username": p.user.username, "password": PASSWORD, "totp_code": p.totp.now()},
+        json={"username": p.user.username, "password": PASSWORD, "totp_code": p.code_used},
     )
     assert r.status_code == 200, r.text
     return str(r.json()["access_token"])
