@@ -80,27 +80,8 @@ def _say(line: str, err: bool = False) -> None:
     (sys.stderr if err else sys.stdout).write(line + "\n")
 
 
-def _gui_ready() -> str | None:
-    """None when the window can start; else the message naming what to install."""
-    missing = missing_packages()
-    if missing:
-        return "Earmark cannot start: system libraries are missing.\n" + INSTALL_HINT.format(
-            packages=" ".join(missing)
-        )
-    return None
-
-
-def cmd_demo() -> int:
-    problem = _gui_ready()
-    if problem:
-        _say(problem, err=True)
-        return 3
-    from app.main import run_demo
-
-    return run_demo()
-
-
-def cmd_open(path: Path | None, preset: str | None) -> int:
+def _launch(entry: str, *args: object) -> int:
+    """Open a window through app.main.<entry>, or say which system package is missing."""
     missing = missing_packages()
     if missing:
         _say(
@@ -110,14 +91,15 @@ def cmd_open(path: Path | None, preset: str | None) -> int:
         )
         return 3
     try:
-        from app.main import run_workstation
+        import app.main as gui
     except ImportError as exc:
         pkg = package_for_import_error(str(exc))
         if pkg is None:
             raise
         _say(f"Earmark cannot start: {exc}.\n" + INSTALL_HINT.format(packages=pkg), err=True)
         return 3
-    return run_workstation(path or _samples(), preset)
+    result: int = getattr(gui, entry)(*args)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,16 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export":
             return cmd_export(args.path, args.format, args.output, args.all)
         if args.command == "demo":
-            return cmd_demo()
+            return _launch("run_demo")
         if args.command == "connect":
-            problem = _gui_ready()
-            if problem:
-                _say(problem, err=True)
-                return 3
-            from app.main import run_connect
-
-            return run_connect(args.server, args.user)
-        return cmd_open(getattr(args, "path", None), getattr(args, "keys", None))
+            return _launch("run_connect", args.server, args.user)
+        path = getattr(args, "path", None)
+        return _launch("run_workstation", path or _samples(), getattr(args, "keys", None))
     except (ProjectError, StoreError, AudioError) as exc:
         _say(f"earmark: {exc}", err=True)
         return 2

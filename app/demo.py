@@ -7,6 +7,7 @@ demo password is made here at random and kept in memory only.
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import socket
@@ -53,10 +54,7 @@ def _free_port() -> int:
 def start_demo_server() -> DemoServer:
     folder = Path(tempfile.mkdtemp(prefix="earmark-demo-"))
     db = f"sqlite:///{folder / 'server.sqlite3'}"
-    env_base = {"EARMARK_SERVER_DATA": str(folder)}
-    import os
-
-    env = {**os.environ, **env_base}
+    env = {**os.environ, "EARMARK_SERVER_DATA": str(folder)}
 
     def server(*args: str, stdin: str = "") -> None:
         r = subprocess.run(

@@ -86,14 +86,21 @@ def compose(
     return ctrl, runner
 
 
-def run_workstation(source: Path, preset: str | None = None) -> int:
+def application() -> QApplication:
+    """The one QApplication, named and with its icon, whichever command opens a window."""
     app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
     app.setApplicationName("Earmark")
     app.setOrganizationName("earmark")
     app.setDesktopFileName("earmark")
     icon = resources_dir() / "icons" / "earmark.svg"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def run_workstation(source: Path, preset: str | None = None) -> int:
+    app = application()
     try:
         ctrl, runner = build(source, preset)
     except ProjectError as exc:
@@ -109,8 +116,7 @@ def run_workstation(source: Path, preset: str | None = None) -> int:
 
 def run_demo() -> int:
     """A throwaway server with the samples, and the workstation signed in to it."""
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("Earmark")
+    app = application()
     try:
         demo = start_demo_server()
     except DemoError as exc:
@@ -180,8 +186,7 @@ def connect(
 
 def run_connect(server: str, username: str) -> int:
     """`earmark connect`: the workstation on a server's project, signed in."""
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("Earmark")
+    app = application()
     probe = QtRunner()
     signed = connect(server, username, probe)
     probe.shutdown()

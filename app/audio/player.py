@@ -48,7 +48,6 @@ class SampleSource(QIODevice):
         self.source = source
         self.channel = channel
         self.rate = source.rate
-        self.generation = 0
         self.served_out = 0
         self.markers: list[Marker] = []
         self.tap: list[F32] | None = None  # tests record what went to the sink
@@ -77,7 +76,6 @@ class SampleSource(QIODevice):
             self._finish()
             self.source, self.channel = source, channel
             self.markers.clear()
-            self.generation += 1
 
     def set_channel(self, channel: int) -> None:
         with self._lock:

@@ -208,10 +208,10 @@ class Controller(ServerSync, QObject):
         else:
             self.clip = None
             self.window.waveform.set_clip(None, task.duration_s)
-            self._load(task.audio_path, show=True)
+            self._load(task.audio_path)
         self._prefetch()
 
-    def _load(self, path: str, show: bool) -> None:
+    def _load(self, path: str) -> None:
         if path in self._loading:
             return
         self._loading.add(path)
@@ -320,7 +320,7 @@ class Controller(ServerSync, QObject):
             if 0 <= k < len(self.editor.tasks):
                 path = self.editor.tasks[k].audio_path
                 if self.clips.get(path) is None:
-                    self._load(path, show=False)
+                    self._load(path)
 
     def _show_clip(self, clip: Clip) -> None:
         self.clip = clip
