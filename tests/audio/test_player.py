@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -101,8 +102,16 @@ def test_pause_rests_where_it_was_and_rewinds_when_asked(player: Player) -> None
     player.rewind_on_pause_s = 0.0
 
 
-def test_half_speed_keeps_a_200_hz_tone_at_200_hz_at_the_sink(player: Player, pulse: str) -> None:
-    """Recorded from the null sink's monitor: what a listener would hear."""
+def test_half_speed_keeps_a_200_hz_tone_at_200_hz_at_the_sink(
+    player: Player, pulse: str, tmp_path: Path
+) -> None:
+    """Recorded from the null sink's monitor: what a listener would hear.
+
+    The recording goes to a file, not a pipe: nobody drains a pipe while the test runs, and
+    parec stalls once the pipe's 64 KiB are full (about a second of this stream).
+    """
+    capture = tmp_path / "heard.f32"
+    out = capture.open("wb")
     rec = subprocess.Popen(
         [
             "parec",
@@ -114,7 +123,7 @@ def test_half_speed_keeps_a_200_hz_tone_at_200_hz_at_the_sink(player: Player, pu
             "--raw",
             "--latency-msec=20",
         ],
-        stdout=subprocess.PIPE,
+        stdout=out,
         stderr=subprocess.DEVNULL,
     )
     try:
@@ -124,8 +133,10 @@ def test_half_speed_keeps_a_200_hz_tone_at_200_hz_at_the_sink(player: Player, pu
         run_for(2.5)
     finally:
         rec.terminate()
-        raw, _ = rec.communicate(timeout=10)
-    x = np.frombuffer(raw, dtype=np.float32)
+        rec.wait(timeout=10)
+        out.close()
+    x = np.fromfile(capture, dtype=np.float32)
+    assert len(x) > 2.0 * RATE, "the capture itself should cover the test's 2.8 s"
     loud = np.flatnonzero(np.abs(x) > 0.05)
     assert len(loud) > RATE, "the tone should be audible on the sink for over a second"
     body = x[loud[0] + RATE // 4 : loud[0] + RATE // 4 + RATE]
