@@ -11,9 +11,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox, QWidget
 
 from app.audio.player import Player
+from app.audio.vault import new_key
 from app.demo import DemoError, start_demo_server
 from app.editor import Editor
 from app.keymap import Cmd
@@ -131,7 +132,7 @@ def run_demo() -> int:
     )
     try:
         client.login(demo.username, demo.password, "")
-        remote = open_remote(client, demo.username)
+        remote = open_remote(client, demo.username, new_key())  # the cache dies with the demo
         ctrl, runner = build_remote(remote)
     except (SyncError, LookupError) as exc:
         demo.stop()
@@ -184,6 +185,22 @@ def connect(
     return holder["client"], dialog.me.username
 
 
+def choose_project(client: Client, parent: QWidget | None = None) -> str | None:
+    """The project to open: the only one, or the one picked from a list (None: cancelled)."""
+    projects = client.projects()
+    if not projects:
+        raise LookupError("The server has no project for you yet; ask your lead.")
+    if len(projects) == 1:
+        return projects[0].id
+    names = [p.name for p in projects]
+    name, ok = QInputDialog.getItem(
+        parent, "Earmark: choose a project", "Projects you work on:", names, 0, False
+    )
+    if not ok:
+        return None
+    return projects[names.index(name)].id
+
+
 def run_connect(server: str, username: str) -> int:
     """`earmark connect`: the workstation on a server's project, signed in."""
     app = application()
@@ -194,14 +211,24 @@ def run_connect(server: str, username: str) -> int:
         return 1
     client, user = signed
     try:
-        remote = open_remote(client, user)
-    except (SyncError, LookupError) as exc:
+        project_id = choose_project(client)
+        if project_id is None:
+            client.close()
+            return 1
+        key = secrets.cache_key(client.server, user)
+        remote = open_remote(client, user, key, project_id)
+    except (SyncError, LookupError, secrets.KeyringError) as exc:
         QMessageBox.critical(None, "Earmark", str(exc))
+        client.close()
         return 2
     ctrl, runner = build_remote(remote)
 
+    def forget() -> None:
+        secrets.delete_refresh_token(client.server, user)
+        secrets.delete_cache_key(client.server, user)
+
     def sign_out_and_quit() -> None:
-        sign_out(client, lambda: secrets.delete_refresh_token(client.server, user))
+        sign_out(remote, forget)
         ctrl.window.close()
 
     ctrl.actions.on(Cmd.SIGN_OUT, sign_out_and_quit)

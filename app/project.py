@@ -46,6 +46,7 @@ class Project:
     store: Store
     taxonomy: Taxonomy
     conventions: Conventions
+    audio_key: bytes | None = None  # a server's recordings are sealed in the cache with it
 
 
 def _entries(source: Path) -> tuple[list[ManifestEntry], list[Refusal]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +38,13 @@ def _conventions(raw: dict[str, Any]) -> Conventions:
     )
 
 
-def open_remote(client: Client, username: str, project_id: str | None = None) -> Remote:
-    """The first project (or the one named) of a signed-in client, with its own local store."""
+def open_remote(
+    client: Client, username: str, cache_key: bytes, project_id: str | None = None
+) -> Remote:
+    """The first project (or the one named) of a signed-in client, with its own local store.
+
+    Its recordings are cached sealed with `cache_key` (app/audio/vault.py).
+    """
     projects = client.projects()
     chosen = next((p for p in projects if project_id in (None, p.id)), None)
     if chosen is None:
@@ -48,13 +54,17 @@ def open_remote(client: Client, username: str, project_id: str | None = None) ->
     taxonomy = Taxonomy(
         tuple(chosen.taxonomy.get("intents", ())), tuple(chosen.taxonomy.get("slot_types", ()))
     )
-    project = Project(Path(client.server), store, taxonomy, _conventions(chosen.conventions))
-    engine = SyncEngine(store, client, chosen.id, cache_dir() / "audio" / key)
+    project = Project(
+        Path(client.server), store, taxonomy, _conventions(chosen.conventions), cache_key
+    )
+    engine = SyncEngine(store, client, chosen.id, cache_dir() / "audio" / key, cache_key)
     return Remote(project, engine, client, username)
 
 
-def sign_out(client: Client, delete_token: Callable[[], None]) -> None:
-    """Revoke the session on the server (if it can be reached), then forget the token here."""
+def sign_out(remote: Remote, forget_secrets: Callable[[], None]) -> None:
+    """Revoke the session on the server (if it can be reached), forget the token and the
+    cache's key here, and delete the cached recordings."""
     with contextlib.suppress(SyncError):  # offline: forgotten here anyway; it expires there
-        client.logout()
-    delete_token()
+        remote.client.logout()
+    forget_secrets()
+    shutil.rmtree(remote.engine.audio_dir, ignore_errors=True)

@@ -57,13 +57,15 @@ class Clip:
         return done
 
 
-def prepare_clip(path: str, peak_cache: PeakCache, decode_cache: Path) -> Clip:
+def prepare_clip(
+    path: str, peak_cache: PeakCache, decode_cache: Path, key: bytes | None = None
+) -> Clip:
     """Open (mapped or decoded once) and find or start the pyramids: runs off the GUI thread.
 
     A short recording comes back complete; a long one comes back with builders that
     `Clip.build` fills, so the waveform can be drawn while they fill.
     """
-    source = open_source(Path(path), decode_cache)
+    source = open_source(Path(path), decode_cache, key=key)
     clip = Clip(path, source)
     cached = peak_cache.lookup(Path(path))
     if cached is not None and MIX in cached:

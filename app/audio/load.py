@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -91,15 +92,20 @@ class Audio:
         return np.asarray(self.samples.mean(axis=1, dtype=np.float32), dtype=np.float32)
 
 
-def probe(path: Path) -> AudioInfo:
-    """Header checks that need no decoding."""
+def _rewound(stream: BinaryIO) -> BinaryIO:
+    stream.seek(0)
+    return stream
+
+
+def probe(path: Path, stream: BinaryIO | None = None) -> AudioInfo:
+    """Header checks that need no decoding; of `stream` when given (named by path)."""
     name = path.name
-    if not path.is_file():
+    if stream is None and not path.is_file():
         raise UnreadableAudio(f"{name}: the file does not exist or is not a file.")
-    if path.stat().st_size == 0:
+    if (path.stat().st_size if stream is None else stream.seek(0, 2)) == 0:
         raise EmptyAudio(f"{name}: the file is empty (0 bytes).")
     try:
-        info = sf.info(str(path))
+        info = sf.info(str(path) if stream is None else _rewound(stream))
     except (sf.LibsndfileError, RuntimeError) as exc:
         # libsndfile says "file does not exist" for garbage; it does exist, so say what is true
         raise UnreadableAudio(
@@ -130,30 +136,36 @@ class WavData:
     block_align: int  # bytes per frame
 
 
-def wav_data_chunk(path: Path) -> WavData | None:
+def wav_data_chunk(path: Path, stream: BinaryIO | None = None) -> WavData | None:
     """Where a RIFF/WAVE file's samples are, read from its chunk headers."""
+    if stream is not None:
+        return _wav_data_chunk(_rewound(stream))
     with path.open("rb") as f:
-        head = f.read(12)
-        if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return _wav_data_chunk(f)
+
+
+def _wav_data_chunk(f: BinaryIO) -> WavData | None:
+    head = f.read(12)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    block_align = 0
+    while True:
+        hdr = f.read(8)
+        if len(hdr) < 8:
             return None
-        block_align = 0
-        while True:
-            hdr = f.read(8)
-            if len(hdr) < 8:
+        cid, size = hdr[:4], int.from_bytes(hdr[4:], "little")
+        if cid == b"fmt ":
+            fmt = f.read(size + (size & 1))
+            block_align = int.from_bytes(fmt[12:14], "little")
+        elif cid == b"data":
+            if not block_align or size == 0xFFFFFFFF:
                 return None
-            cid, size = hdr[:4], int.from_bytes(hdr[4:], "little")
-            if cid == b"fmt ":
-                fmt = f.read(size + (size & 1))
-                block_align = int.from_bytes(fmt[12:14], "little")
-            elif cid == b"data":
-                if not block_align or size == 0xFFFFFFFF:
-                    return None
-                return WavData(f.tell(), size, block_align)
-            else:
-                f.seek(size + (size & 1), 1)
+            return WavData(f.tell(), size, block_align)
+        else:
+            f.seek(size + (size & 1), 1)
 
 
-def _declared_pcm_frames(path: Path, info: AudioInfo) -> int | None:
+def _declared_pcm_frames(path: Path, info: AudioInfo, stream: BinaryIO | None = None) -> int | None:
     """Frames the WAV data chunk declares, read from the header itself.
 
     libsndfile trims a lying or truncated data chunk to what is there, so its frame count cannot
@@ -161,7 +173,7 @@ def _declared_pcm_frames(path: Path, info: AudioInfo) -> int | None:
     """
     if info.format != "WAV":
         return None
-    data = wav_data_chunk(path)
+    data = wav_data_chunk(path, stream)
     return None if data is None else data.size // data.block_align
 
 
@@ -177,15 +189,16 @@ INTEGER_PCM = {"PCM_16", "PCM_24", "PCM_32", "PCM_U8", "PCM_S8"}
 CHECK_BLOCK_FRAMES = 1 << 16
 
 
-def check(path: Path) -> AudioInfo:
+def check(path: Path, stream: BinaryIO | None = None) -> AudioInfo:
     """Everything load() validates, in bounded memory: for queueing many or long files.
 
     Integer PCM in WAV cannot hold NaN, and its length is checked against the header without
-    decoding; other formats are decoded block by block and counted.
+    decoding; other formats are decoded block by block and counted. With `stream`, the
+    recording is read from it (a decrypting reader) and `path` only names it.
     """
-    info = probe(path)
+    info = probe(path, stream)
     name = path.name
-    declared = _declared_pcm_frames(path, info)
+    declared = _declared_pcm_frames(path, info, stream)
     if declared is not None and declared != info.frames:
         raise TruncatedAudio(
             f"{name}: the file is cut short: {info.frames} of {declared} frames "
@@ -196,7 +209,10 @@ def check(path: Path) -> AudioInfo:
     frames = 0
     try:
         for block in sf.blocks(
-            str(path), blocksize=CHECK_BLOCK_FRAMES, dtype="float32", always_2d=True
+            str(path) if stream is None else _rewound(stream),
+            blocksize=CHECK_BLOCK_FRAMES,
+            dtype="float32",
+            always_2d=True,
         ):
             if not np.isfinite(block).all():
                 raise CorruptSamples(

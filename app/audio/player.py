@@ -17,6 +17,7 @@ import numpy.typing as npt
 from PySide6.QtCore import QIODevice, QObject, Signal
 from PySide6.QtMultimedia import QAudioFormat, QAudioSink, QMediaDevices, QtAudio
 
+from app.audio.load import AudioError
 from app.audio.source import MIX, AudioSource
 from app.audio.stretch import MAX_SPEED, MIN_SPEED, WsolaStream
 
@@ -61,6 +62,7 @@ class SampleSource(QIODevice):
         self._cursor = 0
         self._stream: WsolaStream | None = None
         self._stop_requested = False
+        self.failure: str | None = None
 
     def traced(self) -> list[tuple[int, float]]:
         """The trace, with the time-stretcher's frames in device output frames."""
@@ -86,7 +88,13 @@ class SampleSource(QIODevice):
         return len(self.source)
 
     def _read(self, start: int, n: int) -> F32:
-        return self.source.read(start, n, self.channel)
+        try:
+            return self.source.read(start, n, self.channel)
+        except AudioError as exc:  # a damaged cached recording: silence, never a dead stream
+            if self.failure is None:
+                self.failure = str(exc)
+                log.warning("playback: %s", exc)
+            return np.zeros(max(0, min(n, self.frames - start)), dtype=np.float32)
 
     def request_play(self, start: int, end: int, loop: bool, speed: float) -> None:
         start, end = max(0, start), min(self.frames, end)

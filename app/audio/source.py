@@ -11,12 +11,14 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
 from app.audio.load import AudioError, AudioInfo, UnreadableAudio, check, wav_data_chunk
+from app.audio.vault import VaultError, VaultFrames, VaultReader, is_vault
 
 F32 = npt.NDArray[np.float32]
 MIX = -1
@@ -146,10 +148,59 @@ def _decode_to_cache(
     return AudioSource(SourceInfo(path, info.sample_rate_hz, info.channels, frames), mm, 1.0, 0.0)
 
 
+def _vault_source(path: Path, key: bytes) -> AudioSource:
+    """A sealed recording: WAV PCM read by slices through the decrypting reader, anything else
+    decoded into memory (never into a plain file)."""
+    reader = VaultReader(path, key)
+    stream = cast(BinaryIO, reader)
+    try:
+        info = check(path, stream)
+    except AudioError as exc:
+        reader.close()
+        raise (reader.failure or exc) from None
+    data = wav_data_chunk(path, stream) if info.format == "WAV" else None
+    if data is not None and info.subtype in _MAPPABLE:
+        dtype, scale, offset = _MAPPABLE[info.subtype]
+        frames = min(info.frames, data.size // data.block_align)
+        if np.dtype(dtype).itemsize * info.channels == data.block_align:
+            view = VaultFrames(reader, data.offset, dtype, frames, info.channels)
+            src = SourceInfo(path, info.sample_rate_hz, info.channels, frames)
+            return AudioSource(src, cast(np.ndarray, view), scale, offset)
+    try:
+        samples, _ = sf.read(_rewind(stream), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise reader.failure or UnreadableAudio(
+            f"{path.name}: decoding failed part-way ({exc})."
+        ) from None
+    finally:
+        reader.close()
+    if reader.failure is not None:
+        raise reader.failure
+    return memory_source(np.ascontiguousarray(samples), info.sample_rate_hz, path)
+
+
+def _rewind(stream: BinaryIO) -> BinaryIO:
+    stream.seek(0)
+    return stream
+
+
 def open_source(
-    path: Path, decode_cache: Path, progress: Callable[[int], None] | None = None
+    path: Path,
+    decode_cache: Path,
+    progress: Callable[[int], None] | None = None,
+    key: bytes | None = None,
 ) -> AudioSource:
-    """Validated, then mapped (WAV) or decoded into the cache (everything else)."""
+    """Validated, then mapped (WAV) or decoded into the cache (everything else).
+
+    A recording sealed in the vault (from a server) needs the workstation's key.
+    """
+    if is_vault(path):
+        if key is None:
+            raise VaultError(
+                f"{path.name}: this recording is encrypted with the workstation's key; "
+                "open it through `earmark connect`."
+            )
+        return _vault_source(path, key)
     info = check(path)
     mapped = _mapped_wav(path, info)
     if mapped is not None:

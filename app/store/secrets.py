@@ -1,4 +1,4 @@
-"""The refresh token, and nothing else, in the OS keyring.
+"""The refresh token and the audio cache's key, and nothing else, in the OS keyring.
 
 Only real OS keyrings are used (Secret Service, macOS Keychain, Windows Credential Locker,
 KWallet); keyring's fail, null and plaintext backends are refused with what to install instead,
@@ -8,7 +8,9 @@ may wait for the user at an unlock prompt.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import os
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -114,3 +116,36 @@ def delete_refresh_token(server: str, username: str, timeout_s: float = TIMEOUT_
             keyring.delete_password(SERVICE, _account(server, username))
 
     _with_timeout(work, "removing your sign-in", timeout_s)
+
+
+def _cache_account(server: str, username: str) -> str:
+    return f"audio-cache-key:{_account(server, username)}"
+
+
+def cache_key(server: str, username: str, timeout_s: float = TIMEOUT_S) -> bytes:
+    """The key of this account's audio cache: made on first use, kept only in the keyring."""
+
+    def work() -> bytes:
+        check_backend()
+        account = _cache_account(server, username)
+        raw = keyring.get_password(SERVICE, account)
+        if raw:
+            return base64.b64decode(raw)
+        key = os.urandom(32)
+        keyring.set_password(SERVICE, account, base64.b64encode(key).decode())
+        if keyring.get_password(SERVICE, account) != base64.b64encode(key).decode():
+            raise KeyringError("The system keyring did not keep the cache key; sign in again.")
+        return key
+
+    return _with_timeout(work, "reading the audio cache's key", timeout_s)
+
+
+def delete_cache_key(server: str, username: str, timeout_s: float = TIMEOUT_S) -> None:
+    """Forget the cache's key: whatever stays in the cache can no longer be read."""
+
+    def work() -> None:
+        check_backend()
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            keyring.delete_password(SERVICE, _cache_account(server, username))
+
+    _with_timeout(work, "removing the audio cache's key", timeout_s)

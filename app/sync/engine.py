@@ -7,11 +7,13 @@ UUID, and the feed's cursor moves only with the page it covers.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.audio.vault import SUFFIX, seal
 from app.model.slots import Slot
 from app.model.task import Task
 from app.protocol import AnnotationPut, BatchPut, TaskOut
@@ -36,8 +38,11 @@ class SyncStatus:
 
 
 class SyncEngine:
-    def __init__(self, store: Store, client: Client, project_id: str, audio_dir: Path) -> None:
+    def __init__(
+        self, store: Store, client: Client, project_id: str, audio_dir: Path, key: bytes
+    ) -> None:
         self.store = store
+        self.key = key
         self.tables = SyncTables(store)
         self.client = client
         self.project_id = project_id
@@ -46,7 +51,7 @@ class SyncEngine:
         self.backoff_s = 0.0
 
     def _audio_path(self, task_id: str) -> Path:
-        return self.audio_dir / f"{task_id}.wav"
+        return self.audio_dir / f"{task_id}{SUFFIX}"
 
     def push(self) -> tuple[int, int]:
         """(acknowledged, conflicts) after sending every pending item, BATCH at a time."""
@@ -82,9 +87,12 @@ class SyncEngine:
             path = self._audio_path(t.id)
             if not path.exists():
                 data = self.client.audio(t.id)
-                part = path.with_suffix(".part")
-                part.write_bytes(data)
-                part.replace(path)
+                if hashlib.sha256(data).hexdigest() != t.audio_sha256.lower():
+                    raise SyncError(
+                        "A recording arrived damaged (checksum mismatch); it is fetched again "
+                        "at the next sync."
+                    )
+                seal(data, self.key, path)  # encrypted at rest: never a plain file here
         known = self.tables.remote_ids()
         fresh = [t for t in leased if t.id not in known]
         removed: list[str] = []

@@ -231,8 +231,8 @@ class Controller(ServerSync, QObject):
             if task is not None and task.audio_path == path:
                 self.window.say(f"Cannot play this recording: {exc}", error=True)
 
-        peaks, decoded = self.peak_cache, decode_cache_dir()
-        self.runner.background(lambda: prepare_clip(path, peaks, decoded), done, failed)
+        peaks, decoded, key = self.peak_cache, decode_cache_dir(), self.project.audio_key
+        self.runner.background(lambda: prepare_clip(path, peaks, decoded, key), done, failed)
 
     def _build(self, clip: Clip) -> None:
         """Pyramids of a long recording, on a worker; the waveform fills in meanwhile."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.audio.vault import new_key
 from app.editor import Editor, InlineRunner
 from app.model import annotation as ops
 from app.store import secrets
@@ -36,7 +37,8 @@ def signed_in(server: Server, tmp_path: Path) -> Iterator[tuple[Client, Store, S
     me = client.login("ann_a", PASSWORD, server.code("ann_a"))
     assert me.username == "ann_a"
     store = Store(tmp_path / "local.sqlite3")
-    yield client, store, SyncEngine(store, client, server.project_id, tmp_path / "audio")
+    key = new_key()
+    yield client, store, SyncEngine(store, client, server.project_id, tmp_path / "audio", key)
     client.close()
     store.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import shutil
 import time
 import urllib.parse
 from pathlib import Path
@@ -11,12 +12,10 @@ from PySide6.QtCore import QSettings
 
 from app.editor import Editor, InlineRunner
 from app.model import annotation as ops
-from app.remote import sign_out
+from app.remote import open_remote, sign_out
 from app.store import secrets
-from app.store.db import Store
 from app.store.settings import Settings
 from app.sync.client import Client
-from app.sync.engine import SyncEngine
 from tests.sync.conftest import PASSWORD, Server
 
 
@@ -63,9 +62,12 @@ def test_no_secret_in_any_file_or_log(server: Server, tmp_path: Path, earmark_ho
     settings.save(settings.load())
     code = server.code("ann_a")
     client.login("ann_a", PASSWORD, code)
-    store = Store(earmark_home / "data" / "local.sqlite3")
-    engine = SyncEngine(store, client, server.project_id, earmark_home / "cache" / "audio")
+    cache_key = secrets.cache_key(server.url, "ann_a")
+    assert secrets.cache_key(server.url, "ann_a") == cache_key  # made once, then read back
+    remote = open_remote(client, "ann_a", cache_key)
+    store, engine = remote.project.store, remote.engine
     engine.sync_once()
+    assert any(engine.audio_dir.iterdir())
     editor = Editor(store, InlineRunner())
     editor.resume()
     editor.apply("Typing", ops.set_text, 0, "words")
@@ -79,8 +81,18 @@ def test_no_secret_in_any_file_or_log(server: Server, tmp_path: Path, earmark_ho
     server.start()
     engine.sync_once()
     seen.append(str(client._access))
-    sign_out(client, lambda: secrets.delete_refresh_token(server.url, "ann_a"))
+    kept = tmp_path / "cache-before-sign-out"  # sign-out deletes the cached recordings
+    shutil.copytree(engine.audio_dir, kept)
+
+    def forget() -> None:
+        secrets.delete_refresh_token(server.url, "ann_a")
+        secrets.delete_cache_key(server.url, "ann_a")
+
+    sign_out(remote, forget)
     assert secrets.load_refresh_token(server.url, "ann_a") is None
+    assert not engine.audio_dir.exists()
+    assert secrets.cache_key(server.url, "ann_a") != cache_key  # the old one is gone
+    secrets.delete_cache_key(server.url, "ann_a")
     client.close()
     store.close()
     totp_secret = server.totp["ann_a"].secret
@@ -88,9 +100,10 @@ def test_no_secret_in_any_file_or_log(server: Server, tmp_path: Path, earmark_ho
         f: what
         for what, s in [("password", PASSWORD), ("totp secret", totp_secret)]
         + [("token", t) for t in seen]
+        + [("cache key", cache_key.hex()), ("cache key", base64.b64encode(cache_key).decode())]
         for f in forms(s)
     }
-    scanned = files_under(earmark_home) + [server.data / "server.log"]
+    scanned = files_under(earmark_home, kept) + [server.data / "server.log"]
     assert len(scanned) > 5 and any(p.suffix == ".sqlite3" for p in scanned)
     assert scan(scanned, needles) == []
     # the scan can fail: a token leaked in base64 into a log is found

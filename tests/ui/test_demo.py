@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 
+from app.audio.vault import new_key
 from app.demo import start_demo_server
 from app.main import build_remote
 from app.remote import open_remote
@@ -24,7 +25,7 @@ def test_demo_annotates_against_the_server(qtbot, tmp_path: Path, pulse: str) ->
     )
     try:
         client.login(demo.username, demo.password, "")
-        remote = open_remote(client, demo.username)
+        remote = open_remote(client, demo.username, new_key())
         settings = Settings(QSettings(str(tmp_path / "d.ini"), QSettings.Format.IniFormat))
         ctrl, runner = build_remote(remote, settings=settings, open_pedal=None)
         qtbot.addWidget(ctrl.window)
