@@ -46,20 +46,29 @@ def run_once(db: Path, seed: int, mode: str, rng: random.Random) -> list[tuple[s
 
 
 def losses(db: Path, acked: list[tuple[str, int, str]]) -> list[str]:
-    """Acknowledged revisions missing from the store, or stored with other content."""
+    """Acknowledged revisions missing from the store, or stored with other content.
+
+    The outbox keeps each item's newest unsent revision, so an acknowledged revision must be
+    the current one or older than it, the current one must match what was shown for it, and the
+    outbox must hold the current one (nothing is sent in this harness).
+    """
     store = Store(db)
     try:
         rows = store._db.execute("SELECT task_id, rev, doc FROM outbox").fetchall()
         current = store.annotations()
     finally:
         store.close()
-    stored = {(t, r): digest(Annotation.from_json(json.loads(d))) for t, r, d in rows}
+    queued = {t: (r, digest(Annotation.from_json(json.loads(d)))) for t, r, d in rows}
     out = []
     for task, rev, dig in acked:
-        if stored.get((task, rev)) != dig:
-            out.append(f"{task} rev {rev} shown saved but not stored")
         if task not in current or current[task][0] < rev:
-            out.append(f"{task}: current revision older than rev {rev}")
+            out.append(f"{task} rev {rev} shown saved but not stored")
+            continue
+        now_rev, now = current[task]
+        if now_rev == rev and digest(now) != dig:
+            out.append(f"{task} rev {rev} stored with other content")
+        if queued.get(task) != (now_rev, digest(now)):
+            out.append(f"{task}: the outbox lacks its newest revision {now_rev}")
     return out
 
 

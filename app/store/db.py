@@ -20,7 +20,7 @@ from app.model.annotation import Annotation
 from app.model.slots import Slot
 from app.model.task import Task
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS outbox (
     doc TEXT NOT NULL,
     created_at REAL NOT NULL
 );
+-- schema 2: one row per item, its newest unsent revision (schema 1 kept every revision)
+DELETE FROM outbox WHERE id NOT IN (SELECT max(id) FROM outbox GROUP BY task_id);
+CREATE UNIQUE INDEX IF NOT EXISTS outbox_task ON outbox(task_id);
 CREATE TABLE IF NOT EXISTS session (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS remote (
     task_id TEXT PRIMARY KEY,
@@ -81,7 +84,11 @@ class SessionState:
 
 
 class Store:
-    """Thread-safe; the workstation calls its writes from one writer thread only."""
+    """Thread-safe: each write is one transaction under the store's lock. The editor writes from
+    the app's writer thread, in order; the sync engine's writes (acknowledgements, a page of the
+    feed) come from a worker and touch the editor's rows only to purge an item the server
+    deleted, after which a late write of that item fails as a StoreError instead of reviving
+    it."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -97,7 +104,7 @@ class Store:
                 if stmt.strip():
                     c.execute(stmt)
             c.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)",
                 (str(SCHEMA_VERSION),),
             )
 
@@ -186,8 +193,10 @@ class Store:
                 " updated_at=excluded.updated_at WHERE excluded.rev > annotations.rev",
                 (task_id, rev, doc, now),
             )
-            c.execute(
-                "INSERT INTO outbox(task_id, rev, doc, created_at) VALUES (?, ?, ?, ?)",
+            c.execute(  # the outbox keeps an item's newest revision not yet sent
+                "INSERT INTO outbox(task_id, rev, doc, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(task_id) DO UPDATE SET rev=excluded.rev, doc=excluded.doc,"
+                " created_at=excluded.created_at WHERE excluded.rev > outbox.rev",
                 (task_id, rev, doc, now),
             )
             if session is not None:
@@ -209,6 +218,7 @@ class Store:
         return {r[0]: (int(r[1]), Annotation.from_json(json.loads(r[2]))) for r in rows}
 
     def outbox_count(self) -> int:
+        """Items with a revision not yet sent (local projects never send: every edited item)."""
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])
 
@@ -269,6 +279,7 @@ class SyncTables:
                     " WHERE task_id = ?",
                     (rev, version, task_id),
                 )
+                c.execute("DELETE FROM outbox WHERE task_id = ? AND rev <= ?", (task_id, rev))
 
     def conflicted(self, task_id: str, server_version: int, server_doc: dict[str, Any]) -> None:
         with self.store._tx() as c:

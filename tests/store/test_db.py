@@ -28,7 +28,8 @@ def test_annotation_and_outbox_in_one_transaction(tmp_path: Path) -> None:
     s.save_annotation("t0", 1, a, SessionState("t0", 0, 1.25))
     s.save_annotation("t0", 2, Annotation((Segment(0, 2, "hi there"),)))
     assert s.annotation("t0") == (2, Annotation((Segment(0, 2, "hi there"),)))
-    assert s.outbox_count() == 2
+    assert s.outbox_count() == 1  # one item to send, at its newest revision
+    assert s._db.execute("SELECT rev FROM outbox").fetchall() == [(2,)]
     assert s.session() == SessionState("t0", 0, 1.25)
     # An older revision arriving late never overwrites a newer one.
     s.save_annotation("t0", 1, a)

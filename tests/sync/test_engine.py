@@ -60,7 +60,13 @@ def test_sync_round_trip(server: Server, signed_in: tuple[Client, Store, SyncEng
     editor.resume()
     editor.apply("Typing", ops.set_text, 0, "play some jazz")
     editor.apply("Intent", ops.set_intent, "play_music")
+    assert store.outbox_count() == 1  # two edits, one item to send at its newest revision
     assert engine.sync_once().pending == 0
+    assert store.outbox_count() == 0  # acknowledged: nothing kept to send
+    # the cached recordings are sealed: no audio container header anywhere in the cache
+    cached = [p.read_bytes() for p in engine.audio_dir.iterdir()]
+    assert len(cached) == 6
+    assert not any(m in blob for blob in cached for m in (b"RIFF", b"WAVE", b"fLaC", b"OggS"))
     # the server holds exactly that, once
     r = httpx.get(
         f"{server.url}/api/v1/tasks/{editor.task.id}/audio",  # type: ignore[union-attr]
