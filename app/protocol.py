@@ -48,6 +48,7 @@ class SlotOut(BaseModel):
 class TaskOut(BaseModel):
     id: str
     project_id: str
+    number: int = 0  # per project, to name the item by ("Item 17"); its file name never leaves
     audio_sha256: str
     duration_s: float
     sample_rate_hz: int

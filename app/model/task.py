@@ -18,7 +18,8 @@ class Task:
     predicted_intent: str | None = None
     predicted_slots: tuple[Slot, ...] = ()
     position: int = 0
+    title: str = ""  # a server's name for the item; local items go by their file name
 
     @property
     def name(self) -> str:
-        return self.audio_path.rsplit("/", 1)[-1]
+        return self.title or self.audio_path.rsplit("/", 1)[-1]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audio.load import AUDIO_SUFFIXES, AudioError, check, sha256_of
@@ -85,6 +86,9 @@ def import_recordings(
     actor: str | None = None,
 ) -> ImportResult:
     result = ImportResult()
+    number = int(
+        db.scalar(select(func.max(m.Task.number)).where(m.Task.project_id == project.id)) or 0
+    )
     for row in _rows(path):
         audio = Path(row["audio"])
         customer = str(row.get("customer_id") or audio.stem)
@@ -97,8 +101,10 @@ def import_recordings(
             result.refused.append(str(exc))
             continue
         asr = str(row.get("asr") or "")
+        number += 1
         task = m.Task(
             project_id=project.id,
+            number=number,
             customer=pseudonym(project.pseudonym_key, customer),
             audio_sha256=sha256_of(audio),
             duration_s=info.duration_s,

@@ -43,6 +43,7 @@ class Task(Base):
     __tablename__ = "tasks"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer, default=0)  # "Item 17": per project, from 1
     customer: Mapped[str] = mapped_column(String(64), index=True)  # HMAC pseudonym
     audio_sha256: Mapped[str] = mapped_column(String(64))
     audio_key: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)

@@ -45,6 +45,7 @@ def task_out(t: m.Task) -> TaskOut:
     return TaskOut(
         id=t.id,
         project_id=t.project_id,
+        number=t.number,
         audio_sha256=t.audio_sha256,
         duration_s=t.duration_s,
         sample_rate_hz=t.sample_rate_hz,

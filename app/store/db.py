@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     predicted_intent TEXT,
     predicted_slots TEXT NOT NULL DEFAULT '[]',
     size_bytes INTEGER NOT NULL DEFAULT -1,
-    mtime_ns INTEGER NOT NULL DEFAULT -1
+    mtime_ns INTEGER NOT NULL DEFAULT -1,
+    title TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS annotations (
     task_id TEXT PRIMARY KEY REFERENCES tasks(id),
@@ -103,6 +104,8 @@ class Store:
             for stmt in SCHEMA.split(";"):
                 if stmt.strip():
                     c.execute(stmt)
+            if "title" not in {r[1] for r in c.execute("PRAGMA table_info(tasks)")}:
+                c.execute("ALTER TABLE tasks ADD COLUMN title TEXT NOT NULL DEFAULT ''")
             c.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)",
                 (str(SCHEMA_VERSION),),
@@ -162,7 +165,8 @@ class Store:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, audio_path, duration_s, sample_rate_hz, channels, asr_text,"
-                " predicted_intent, predicted_slots, position FROM tasks ORDER BY position, id"
+                " predicted_intent, predicted_slots, position, title FROM tasks"
+                " ORDER BY position, id"
             ).fetchall()
         return [
             Task(
@@ -175,6 +179,7 @@ class Store:
                 r[6],
                 tuple(Slot(str(a), int(b), int(e)) for a, b, e in json.loads(r[7])),
                 r[8],
+                r[9],
             )
             for r in rows
         ]
@@ -346,14 +351,14 @@ class SyncTables:
 def _upsert_task(c: sqlite3.Connection, t: Task, size: int, mtime: int) -> None:
     c.execute(
         "INSERT INTO tasks(id, position, audio_path, duration_s, sample_rate_hz,"
-        " channels, asr_text, predicted_intent, predicted_slots, size_bytes, mtime_ns)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " channels, asr_text, predicted_intent, predicted_slots, size_bytes, mtime_ns, title)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(id) DO UPDATE SET position=excluded.position,"
         " duration_s=excluded.duration_s, sample_rate_hz=excluded.sample_rate_hz,"
         " channels=excluded.channels, asr_text=excluded.asr_text,"
         " predicted_intent=excluded.predicted_intent,"
         " predicted_slots=excluded.predicted_slots,"
-        " size_bytes=excluded.size_bytes, mtime_ns=excluded.mtime_ns",
+        " size_bytes=excluded.size_bytes, mtime_ns=excluded.mtime_ns, title=excluded.title",
         (
             t.id,
             t.position,
@@ -366,6 +371,7 @@ def _upsert_task(c: sqlite3.Connection, t: Task, size: int, mtime: int) -> None:
             json.dumps([[s.type, s.start_word, s.end_word] for s in t.predicted_slots]),
             size,
             mtime,
+            t.title,
         ),
     )
 

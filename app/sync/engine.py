@@ -127,6 +127,7 @@ class SyncEngine:
                 Slot(s.type, s.start_word, s.end_word) for s in t.predicted_slots
             ),
             position=position,
+            title=f"Item {t.number}" if t.number else "",
         )
 
     def sync_once(self) -> SyncStatus:

@@ -56,6 +56,8 @@ def test_sync_round_trip(server: Server, signed_in: tuple[Client, Store, SyncEng
     assert status.online and status.assigned == 6 and status.pending == 0
     tasks = store.tasks()
     assert len(tasks) == 6 and all(Path(t.audio_path).stat().st_size > 1000 for t in tasks)
+    # named by the server's per-project number; neither UUID nor the original file name shows
+    assert sorted(t.name for t in tasks) == [f"Item {k}" for k in range(1, 7)]
     editor = Editor(store, InlineRunner())
     editor.resume()
     editor.apply("Typing", ops.set_text, 0, "play some jazz")
