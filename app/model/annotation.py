@@ -58,6 +58,7 @@ class Annotation:
     status: Status = Status.TODO
     skip_reason: str = ""
     active_ms: int = 0
+    submissions: int = 0  # times submitted: a review of submission N is out of date at N + 1
 
     @property
     def transcript(self) -> str:
@@ -82,6 +83,7 @@ class Annotation:
             "status": self.status.value,
             "skip_reason": self.skip_reason,
             "active_ms": self.active_ms,
+            "submissions": self.submissions,
         }
 
     @staticmethod
@@ -104,6 +106,7 @@ class Annotation:
             status=Status(data.get("status", "todo")),
             skip_reason=str(data.get("skip_reason", "")),
             active_ms=int(data.get("active_ms", 0)),
+            submissions=int(data.get("submissions", 0)),
         )
 
 
@@ -241,7 +244,7 @@ def toggle_flag(a: Annotation, flag: Flag) -> Annotation:
 
 
 def mark_submitted(a: Annotation) -> Annotation:
-    return replace(a, status=Status.SUBMITTED, skip_reason="")
+    return replace(a, status=Status.SUBMITTED, skip_reason="", submissions=a.submissions + 1)
 
 
 def mark_skipped(a: Annotation, reason: str) -> Annotation:

@@ -21,11 +21,18 @@ from app.protocol import (
     LoginRequest,
     Me,
     ProjectOut,
+    QualityOut,
     RefreshRequest,
+    ReviewItemOut,
+    ReviewLeaseRequest,
+    ReviewOut,
+    ReviewPolicy,
+    ReviewPut,
     TaskOut,
     Tokens,
 )
 from app.server import models as m
+from app.server import review
 from app.server import security as sec
 from app.server import service as svc
 from app.server.audit import audit
@@ -189,6 +196,8 @@ def create_app(db_url: str, data: Path, demo: bool = False) -> FastAPI:
         _check_uuid(annotation_id)
         try:
             out = svc.put_annotation(s, user, annotation_id, body)
+            s.flush()
+            review.sample_submissions(s, user, [annotation_id])
             s.commit()
             return out
         except svc.Stale as exc:
@@ -200,12 +209,47 @@ def create_app(db_url: str, data: Path, demo: bool = False) -> FastAPI:
         for ann_id in body.items:
             _check_uuid(ann_id)
         result = svc.put_many(s, user, body.items)
+        s.flush()
+        review.sample_submissions(s, user, list(result.stored))
         s.commit()
         return result
 
     @app.get(f"{API}/changes")
     def changes(user: User, s: DB, since: int = 0, limit: int = 500) -> ChangesPage:
         return svc.changes(s, user, since, max(1, min(limit, 1000)))
+
+    # -- second-pass review -----------------------------------------------------------------
+    @app.put(f"{API}/projects/{{project_id}}/review-policy", status_code=204)
+    def review_policy(project_id: str, body: ReviewPolicy, user: User, s: DB) -> Response:
+        review.set_policy(s, user, project_id, body)
+        s.commit()
+        return Response(status_code=204)
+
+    @app.get(f"{API}/projects/{{project_id}}/review-policy")
+    def get_review_policy(project_id: str, user: User, s: DB) -> ReviewPolicy:
+        return review.policy_of(svc.project_for(s, project_id))
+
+    @app.post(f"{API}/review-leases")
+    def review_leases(body: ReviewLeaseRequest, user: User, s: DB) -> list[ReviewItemOut]:
+        out = review.lease_reviews(s, user, body.project_id, body.count)
+        s.commit()
+        return out
+
+    @app.put(f"{API}/reviews/{{review_id}}", responses={409: {"model": ReviewOut}})
+    def put_review(review_id: str, body: ReviewPut, user: User, s: DB) -> ReviewOut:
+        _check_uuid(review_id)
+        try:
+            out = review.put_review(s, user, review_id, body)
+        except review.AlreadyReviewed as exc:
+            raise HTTPException(409, exc.review.model_dump()) from None
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+        s.commit()
+        return out
+
+    @app.get(f"{API}/projects/{{project_id}}/quality")
+    def quality(project_id: str, user: User, s: DB, annotator: str | None = None) -> QualityOut:
+        return review.quality(s, user, project_id, annotator)
 
     @app.delete(f"{API}/tasks/{{task_id}}", status_code=204)
     def delete(task_id: str, user: User, s: DB) -> Response:
@@ -221,4 +265,4 @@ def create_app(db_url: str, data: Path, demo: bool = False) -> FastAPI:
 
 def _check_uuid(value: str) -> None:
     if not re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value):
-        raise HTTPException(422, "annotation ids are lower-case UUIDs made by the client")
+        raise HTTPException(422, "ids of annotations and reviews are lower-case UUIDs made by the client")

@@ -14,7 +14,7 @@ def new_id() -> str:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, dict[str, Any] | None: JSON}
 
 
 class User(Base):
@@ -35,6 +35,8 @@ class Project(Base):
     taxonomy: Mapped[dict[str, Any]] = mapped_column(JSON)
     conventions: Mapped[dict[str, Any]] = mapped_column(JSON)
     pseudonym_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # sampling share, reason codes, WER normalisation: app/server/review.py reads it with defaults
+    review_policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class Task(Base):
@@ -66,6 +68,42 @@ class Annotation(Base):
     version: Mapped[int] = mapped_column(Integer)
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[float] = mapped_column(Float)
+    submissions: Mapped[int] = mapped_column(Integer, default=0)  # the doc's count, last seen
+    # None (never submitted), not_sampled, pending, accepted, fixed, rejected
+    review_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class ReviewItem(Base):
+    """One submission picked for review: a copy of what was submitted, leased to reviewers."""
+
+    __tablename__ = "review_items"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id"), index=True)
+    annotation_id: Mapped[str] = mapped_column(String(36), index=True)
+    annotator_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    submission: Mapped[int] = mapped_column(Integer)
+    doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[float] = mapped_column(Float)
+    leased_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    lease_expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Review(Base):
+    """A reviewer's decision on one review item, put by a client-made UUID."""
+
+    __tablename__ = "reviews"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # made by the client
+    item_id: Mapped[str] = mapped_column(ForeignKey("review_items.id"), unique=True)
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))  # accepted, fixed, rejected
+    reason: Mapped[str] = mapped_column(String(60), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    start_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    end_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    doc: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # the corrected doc
+    created_at: Mapped[float] = mapped_column(Float)
 
 
 class Conflict(Base):

@@ -61,7 +61,7 @@ def annotation_out(a: m.Annotation) -> AnnotationOut:
     return AnnotationOut(id=a.id, task_id=a.task_id, version=a.version, doc=a.doc)
 
 
-def _feed(db: Session, user_id: str, kind: str, task_id: str, **payload: Any) -> None:
+def feed(db: Session, user_id: str, kind: str, task_id: str, **payload: Any) -> None:
     db.add(m.Change(user_id=user_id, kind=kind, task_id=task_id, payload=payload))
 
 
@@ -72,7 +72,7 @@ def reclaim_expired(db: Session, now: float) -> None:
         .where(m.Task.lease_expires_at < now, m.Task.leased_by.is_not(None))
         .with_for_update()
     ):
-        _feed(db, t.leased_by or "", "revoked", t.id, reason="lease expired")
+        feed(db, t.leased_by or "", "revoked", t.id, reason="lease expired")
         t.leased_by, t.lease_expires_at = None, None
 
 
@@ -110,7 +110,7 @@ def lease(db: Session, user: m.User, project_id: str, count: int) -> list[TaskOu
     )
     for t in free:
         t.leased_by, t.lease_expires_at = user.id, now + LEASE_S
-        _feed(db, user.id, "assigned", t.id)
+        feed(db, user.id, "assigned", t.id)
     for t in mine:
         t.lease_expires_at = now + LEASE_S
     return [task_out(t) for t in mine + free]
@@ -123,8 +123,17 @@ def visible_task(db: Session, user: m.User, task_id: str) -> m.Task:
         raise NotFound(task_id)
     if user.role == "admin":
         return t
-    if t.leased_by == user.id and (t.lease_expires_at or 0) >= time.time():
+    now = time.time()
+    if t.leased_by == user.id and (t.lease_expires_at or 0) >= now:
         return t
+    reviewing = select(m.ReviewItem.id).where(
+        m.ReviewItem.task_id == task_id,
+        m.ReviewItem.leased_by == user.id,
+        m.ReviewItem.lease_expires_at >= now,
+        m.ReviewItem.done.is_(False),
+    )
+    if db.scalars(reviewing).first() is not None:
+        return t  # a reviewer hears what they review
     owned = db.scalars(
         select(m.Annotation.id).where(
             m.Annotation.task_id == task_id, m.Annotation.user_id == user.id
@@ -285,7 +294,7 @@ def delete_task(db: Session, store: AudioStore, admin: m.User, task_id: str) -> 
     t.audio_key, t.deleted, t.asr_text = None, True, ""
     t.leased_by, t.lease_expires_at = None, None
     for uid in holders:
-        _feed(db, uid, "deleted", task_id)
+        feed(db, uid, "deleted", task_id)
     audit(db, admin.id, "deletion", task_id)
 
 

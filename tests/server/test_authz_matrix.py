@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.routing import APIRoute
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.server import models as m
 from tests.server.conftest import World, sign_in
@@ -30,18 +30,40 @@ def setup_objects(w: World) -> dict[str, str]:
     a.client.put(
         f"/api/v1/annotations/{own_ann}",
         headers=a.headers(),
-        json={"task_id": own, "base_version": 0, "doc": {}},
+        json={"task_id": own, "base_version": 0, "doc": SUBMITTED},
     )
     b.client.put(
         f"/api/v1/annotations/{other_ann}",
         headers=b.headers(),
         json={"task_id": other, "base_version": 0, "doc": {}},
     )
-    free = [t for t in w.task_ids if t not in (own, other)]
+    # review items: ann_a's submission, leased to the reviewer; then one of the admin's own work
+    rev, admin = w.people["rev"], w.people["admin"]
+    leased = rev.client.post(
+        "/api/v1/review-leases",
+        headers=rev.headers(),
+        json={"project_id": w.project_id, "count": 5},
+    ).json()
+    assert [i["annotator"] for i in leased] == ["ann_a"]
+    admins_task = admin.client.post(
+        "/api/v1/leases", headers=admin.headers(), json={"project_id": w.project_id, "count": 1}
+    ).json()[0]["id"]
+    admin.client.put(
+        f"/api/v1/annotations/{uuid.uuid4()}",
+        headers=admin.headers(),
+        json={"task_id": admins_task, "base_version": 0, "doc": SUBMITTED},
+    )
+    with w.session() as db:
+        admins_item = db.scalars(
+            select(m.ReviewItem.id).where(m.ReviewItem.annotator_id == admin.user.id)
+        ).one()
+    free = [t for t in w.task_ids if t not in (own, other, admins_task)]
     with w.session() as db:
         db.execute(update(m.Task).where(m.Task.id == free[1]).values(deleted=True))
         db.commit()
     return {
+        "rev_item": leased[0]["id"],
+        "admins_item": admins_item,
         "own": own,
         "other": other,
         "free": free[0],
@@ -69,6 +91,18 @@ def put_ann(kind: str) -> Call:
     return call
 
 
+def put_review(kind: str) -> Call:
+    return lambda c, h, o: c.put(
+        f"/api/v1/reviews/{uuid.uuid4()}",
+        headers=h,
+        json={"item_id": o[kind], "outcome": "accepted"},
+    )
+
+
+def quality(query: str) -> Call:
+    return lambda c, h, o: c.get(f"/api/v1/projects/{o['project']}/quality{query}", headers=h)
+
+
 def delete(kind: str) -> Call:
     return lambda c, h, o: c.delete(f"/api/v1/tasks/{o[kind]}", headers=h)
 
@@ -80,6 +114,8 @@ def batch(kind: str) -> Call:
         json={"items": {str(uuid.uuid4()): {"task_id": o[kind], "base_version": 0, "doc": {}}}},
     )
 
+
+SUBMITTED = {"segments": [], "status": "submitted", "submissions": 1}
 
 # (method, path) -> list of (case, call, expected status per role in ROLES order)
 A401 = 401
@@ -120,7 +156,8 @@ MATRIX: dict[tuple[str, str], list[tuple[str, Call, tuple[int, ...]]]] = {
         )
     ],
     ("GET", "/api/v1/tasks/{task_id}/audio"): [
-        ("own", audio("own"), (A401, 200, 404, 404, 200, A401)),
+        # the reviewer holds a review lease on ann_a's submission of it
+        ("own", audio("own"), (A401, 200, 404, 200, 200, A401)),
         ("other", audio("other"), (A401, 404, 200, 404, 200, A401)),
         ("free", audio("free"), (A401, 404, 404, 404, 200, A401)),
         ("deleted", audio("deleted"), (A401, 404, 404, 404, 404, A401)),
@@ -136,6 +173,43 @@ MATRIX: dict[tuple[str, str], list[tuple[str, Call, tuple[int, ...]]]] = {
     ],
     ("GET", "/api/v1/changes"): [
         ("-", lambda c, h, o: c.get("/api/v1/changes", headers=h), (A401, 200, 200, 200, 200, A401))
+    ],
+    ("PUT", "/api/v1/projects/{project_id}/review-policy"): [
+        (
+            "-",
+            lambda c, h, o: c.put(
+                f"/api/v1/projects/{o['project']}/review-policy",
+                headers=h,
+                json={"first_n": 10, "rate": 0.1},
+            ),
+            (A401, 403, 403, 403, 204, A401),
+        )
+    ],
+    ("GET", "/api/v1/projects/{project_id}/review-policy"): [
+        (
+            "-",
+            lambda c, h, o: c.get(f"/api/v1/projects/{o['project']}/review-policy", headers=h),
+            (A401, 200, 200, 200, 200, A401),
+        )
+    ],
+    ("POST", "/api/v1/review-leases"): [
+        (
+            "-",
+            lambda c, h, o: c.post(
+                "/api/v1/review-leases", headers=h, json={"project_id": o["project"], "count": 1}
+            ),
+            (A401, 403, 403, 200, 200, A401),
+        )
+    ],
+    ("PUT", "/api/v1/reviews/{review_id}"): [
+        # the admin's own work: nobody but a reviewer holding it, and never its author
+        ("own work", put_review("admins_item"), (A401, 403, 403, 404, 403, A401)),
+        # leased to the reviewer, who decides; a second decision is refused
+        ("leased", put_review("rev_item"), (A401, 403, 403, 200, 409, A401)),
+    ],
+    ("GET", "/api/v1/projects/{project_id}/quality"): [
+        ("own or all", quality(""), (A401, 200, 200, 200, 200, A401)),
+        ("ann_b's", quality("?annotator=ann_b"), (A401, 404, 200, 200, 200, A401)),
     ],
     ("DELETE", "/api/v1/tasks/{task_id}"): [
         ("other", delete("other"), (A401, 404, 404, 404, 204, A401)),

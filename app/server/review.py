@@ -1,0 +1,321 @@
+"""Second-pass review: which submissions are sampled, review leases, decisions, figures.
+
+Sampling happens when a put carries a new submission (the document's submission count went
+up): every one of an annotator's first `first_n` submitted items in a project, then a keyed-hash
+share `rate` of the rest, and every resubmission of a rejected item. The hash makes the choice
+repeatable (a repeated put picks the same) and not guessable by the annotator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.protocol import (
+    QualityOut,
+    ReviewItemOut,
+    ReviewOut,
+    ReviewPolicy,
+    ReviewPut,
+)
+from app.server import models as m
+from app.server.audit import audit
+from app.server.quality import Reviewed, figures
+from app.server.service import Forbidden, NotFound, feed, task_out
+
+REVIEW_LEASE_S = 3600.0
+REVIEWERS = ("reviewer", "admin")
+FLAGS = (
+    "not_device_directed",
+    "personal_data",
+    "unintelligible",
+    "wrong_language",
+    "distressing",
+)
+
+
+class AlreadyReviewed(Exception):
+    def __init__(self, review: ReviewOut) -> None:
+        super().__init__("this item was reviewed already")
+        self.review = review
+
+
+def policy_of(project: m.Project) -> ReviewPolicy:
+    return ReviewPolicy.model_validate(project.review_policy or {})
+
+
+def set_policy(db: Session, admin: m.User, project_id: str, policy: ReviewPolicy) -> None:
+    if admin.role != "admin":
+        raise Forbidden("only an admin sets the review policy")
+    project = db.get(m.Project, project_id)
+    if project is None:
+        raise NotFound(project_id)
+    project.review_policy = policy.model_dump()
+    audit(db, admin.id, "review_policy", project_id, first_n=policy.first_n, rate=policy.rate)
+
+
+def _draw(key: bytes, annotation_id: str, submission: int) -> float:
+    digest = hmac.new(key, f"{annotation_id}|{submission}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+class Sampler:
+    """Decides, for the submissions of one batch, which go to review; one count query per
+    annotator and project however large the batch."""
+
+    def __init__(self, db: Session, user: m.User) -> None:
+        self.db, self.user = db, user
+        self._projects: dict[str, tuple[m.Project, ReviewPolicy]] = {}
+        self._submitted: dict[str, int] = {}  # project -> this annotator's submitted items
+
+    def _project(self, project_id: str) -> tuple[m.Project, ReviewPolicy]:
+        if project_id not in self._projects:
+            project = self.db.get(m.Project, project_id)
+            assert project is not None
+            self._projects[project_id] = (project, policy_of(project))
+            self._submitted[project_id] = int(
+                self.db.scalar(
+                    select(func.count(m.Annotation.id))
+                    .join(m.Task)
+                    .where(
+                        m.Task.project_id == project_id,
+                        m.Annotation.user_id == self.user.id,
+                        m.Annotation.submissions > 0,
+                    )
+                )
+                or 0
+            )
+        return self._projects[project_id]
+
+    def submitted(self, ann: m.Annotation, task: m.Task, now: float) -> None:
+        """Called when a put stored a document; acts only on a new submission."""
+        doc = ann.doc
+        count = int(doc.get("submissions", 0)) if doc.get("status") == "submitted" else 0
+        if count <= ann.submissions:
+            return
+        first = ann.submissions == 0
+        project, policy = self._project(task.project_id)
+        if first:
+            self._submitted[task.project_id] += 1
+        ann.submissions = count
+        if ann.review_state == "rejected":
+            pick = True  # the fixed item goes back to review
+        elif first and self._submitted[task.project_id] <= policy.first_n:
+            pick = True
+        else:
+            pick = _draw(project.pseudonym_key, ann.id, count) < policy.rate
+        if not pick:
+            ann.review_state = "not_sampled"
+            return
+        ann.review_state = "pending"
+        self.db.add(
+            m.ReviewItem(
+                project_id=task.project_id,
+                task_id=task.id,
+                annotation_id=ann.id,
+                annotator_id=self.user.id,
+                submission=count,
+                doc=doc,
+                created_at=now,
+                done=False,
+            )
+        )
+
+
+def sample_submissions(db: Session, user: m.User, annotation_ids: list[str]) -> None:
+    """After a put: send the new submissions among the stored annotations to review or not."""
+    if not annotation_ids:
+        return
+    now = time.time()
+    sampler = Sampler(db, user)
+    rows = db.execute(
+        select(m.Annotation, m.Task)
+        .join(m.Task)
+        .where(m.Annotation.id.in_(annotation_ids), m.Annotation.user_id == user.id)
+        .order_by(m.Annotation.id)
+    )
+    for ann, task in rows:
+        sampler.submitted(ann, task, now)
+
+
+def _item_out(db: Session, item: m.ReviewItem) -> ReviewItemOut:
+    task = db.get(m.Task, item.task_id)
+    annotator = db.get(m.User, item.annotator_id)
+    assert task is not None and annotator is not None
+    return ReviewItemOut(
+        id=item.id,
+        task=task_out(task),
+        annotator=annotator.username,
+        submission=item.submission,
+        doc=item.doc,
+        lease_expires_at=item.lease_expires_at,
+    )
+
+
+def lease_reviews(db: Session, user: m.User, project_id: str, count: int) -> list[ReviewItemOut]:
+    """Items to review: never the reviewer's own work; a lease expires like a task lease."""
+    if user.role not in REVIEWERS:
+        raise Forbidden("only reviewers open the review queue")
+    if db.get(m.Project, project_id) is None:
+        raise NotFound(project_id)
+    now = time.time()
+    open_items = (
+        select(m.ReviewItem)
+        .join(m.Task)
+        .where(
+            m.ReviewItem.project_id == project_id,
+            m.ReviewItem.done.is_(False),
+            m.Task.deleted.is_(False),
+            m.ReviewItem.annotator_id != user.id,
+        )
+    )
+    mine = list(
+        db.scalars(
+            open_items.where(
+                m.ReviewItem.leased_by == user.id, m.ReviewItem.lease_expires_at >= now
+            )
+        )
+    )
+    free = list(
+        db.scalars(
+            open_items.where(
+                (m.ReviewItem.leased_by.is_(None)) | (m.ReviewItem.lease_expires_at < now)
+            )
+            .order_by(m.ReviewItem.created_at, m.ReviewItem.id)
+            .limit(max(0, count - len(mine)))
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for item in mine + free:
+        item.leased_by, item.lease_expires_at = user.id, now + REVIEW_LEASE_S
+    return [_item_out(db, item) for item in mine + free]
+
+
+def _review_out(r: m.Review) -> ReviewOut:
+    return ReviewOut(
+        id=r.id,
+        item_id=r.item_id,
+        outcome=r.outcome,  # type: ignore[arg-type]
+        reason=r.reason,
+        comment=r.comment,
+    )
+
+
+def put_review(db: Session, user: m.User, review_id: str, put: ReviewPut) -> ReviewOut:
+    """Idempotent on the client's UUID; a second, different decision on an item is refused."""
+    if user.role not in REVIEWERS:
+        raise Forbidden("only reviewers review")
+    existing = db.get(m.Review, review_id)
+    if existing is not None:
+        if existing.reviewer_id != user.id or existing.item_id != put.item_id:
+            raise NotFound(review_id)
+        same = (existing.outcome, existing.reason, existing.comment) == (
+            put.outcome,
+            put.reason,
+            put.comment,
+        )
+        if same:
+            return _review_out(existing)
+        raise AlreadyReviewed(_review_out(existing))
+    item = db.get(m.ReviewItem, put.item_id, with_for_update=True)
+    if item is None:
+        raise NotFound(put.item_id)
+    if item.annotator_id == user.id:
+        raise Forbidden("a reviewer cannot review their own work")
+    now = time.time()
+    holds = item.leased_by == user.id and (item.lease_expires_at or 0) >= now
+    if not holds and user.role != "admin":
+        raise NotFound(put.item_id)
+    if item.done:
+        earlier = db.scalars(select(m.Review).where(m.Review.item_id == item.id)).first()
+        assert earlier is not None
+        raise AlreadyReviewed(_review_out(earlier))
+    project = db.get(m.Project, item.project_id)
+    assert project is not None
+    policy = policy_of(project)
+    reasons = {r.code: r.title for r in policy.reasons}
+    if put.outcome == "rejected" and put.reason not in reasons:
+        raise ValueError(f"a rejection needs one of the project's reasons: {', '.join(reasons)}")
+    if put.outcome == "fixed" and put.doc is None:
+        raise ValueError("fix and accept carries the corrected annotation")
+    review = m.Review(
+        id=review_id,
+        item_id=item.id,
+        reviewer_id=user.id,
+        outcome=put.outcome,
+        reason=put.reason if put.outcome == "rejected" else "",
+        comment=put.comment,
+        start_s=put.start_s,
+        end_s=put.end_s,
+        doc=put.doc,
+        created_at=now,
+    )
+    db.add(review)
+    item.done = True
+    item.leased_by, item.lease_expires_at = None, None
+    ann = db.get(m.Annotation, item.annotation_id)
+    if ann is not None and ann.submissions == item.submission:
+        ann.review_state = put.outcome
+    feed(
+        db,
+        item.annotator_id,
+        "review",
+        item.task_id,
+        outcome=put.outcome,
+        reason=review.reason,
+        reason_title=reasons.get(review.reason, ""),
+        comment=put.comment,
+        start_s=put.start_s,
+        end_s=put.end_s,
+        submission=item.submission,
+    )
+    audit(db, user.id, "review", item.id, outcome=put.outcome, reason=review.reason)
+    return _review_out(review)
+
+
+def quality(db: Session, user: m.User, project_id: str, annotator: str | None = None) -> QualityOut:
+    """Reviewers and admins see everyone's figures; an annotator sees only their own."""
+    project = db.get(m.Project, project_id)
+    if project is None:
+        raise NotFound(project_id)
+    only: str | None = annotator
+    if user.role not in REVIEWERS:
+        if annotator not in (None, user.username):
+            raise NotFound(annotator or "")
+        only = user.username
+    names = {u.id: u.username for u in db.scalars(select(m.User))}
+    reviewed = []
+    rows = db.execute(
+        select(m.Review, m.ReviewItem)
+        .join(m.ReviewItem, m.Review.item_id == m.ReviewItem.id)
+        .join(m.Task, m.ReviewItem.task_id == m.Task.id)
+        .where(m.ReviewItem.project_id == project_id, m.Task.deleted.is_(False))
+        .order_by(m.Review.created_at)
+    )
+    for review, item in rows:
+        who = names.get(item.annotator_id, "?")
+        if only is not None and who != only:
+            continue
+        reference: dict[str, Any] | None = review.doc
+        if review.outcome == "accepted":
+            reference = item.doc
+        reviewed.append(Reviewed(who, review.created_at, review.outcome, item.doc, reference))
+    active: dict[str, list[int]] = {}
+    for ann in db.scalars(
+        select(m.Annotation)
+        .join(m.Task)
+        .where(
+            m.Task.project_id == project_id,
+            m.Task.deleted.is_(False),
+            m.Annotation.submissions > 0,
+        )
+    ):
+        who = names.get(ann.user_id, "?")
+        if only is None or who == only:
+            active.setdefault(who, []).append(int(ann.doc.get("active_ms", 0)))
+    return figures(reviewed, active, policy_of(project).normalisation, FLAGS)
