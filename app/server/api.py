@@ -265,4 +265,6 @@ def create_app(db_url: str, data: Path, demo: bool = False) -> FastAPI:
 
 def _check_uuid(value: str) -> None:
     if not re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value):
-        raise HTTPException(422, "ids of annotations and reviews are lower-case UUIDs made by the client")
+        raise HTTPException(
+            422, "ids of annotations and reviews are lower-case UUIDs made by the client"
+        )

@@ -8,13 +8,19 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.protocol import ReasonCode, ReviewPolicy
 from app.server import models as m
+from app.server.audit import audit
 from app.server.db import data_dir, default_url, make_engine, migrate, sessions
 from app.server.importer import import_recordings
+from app.server.review import policy_of
 from app.server.security import hash_password, new_totp_secret, totp_uri
 from app.server.storage import AudioStore
 
@@ -56,11 +62,94 @@ def _parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write a project's annotations as JSONL")
     exp.add_argument("project")
     exp.add_argument("-o", "--output", type=Path)
+    exp.add_argument(
+        "--accepted-only",
+        action="store_true",
+        help="only items a reviewer accepted (as they were, or fixed)",
+    )
+    pol = pc.add_parser("review-policy", help="set which share of submissions is reviewed")
+    pol.add_argument("name")
+    pol.add_argument("--first", type=int, help="review all of each annotator's first N items")
+    pol.add_argument("--rate", type=float, help="then this share of the rest, e.g. 0.1")
+    pol.add_argument("--reasons", type=Path, help='JSON list of {"code": .., "title": ..}')
     serve = sub.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--demo", action="store_true", help="no second factor (demo only)")
     return p
+
+
+def export_records(
+    db: Session, project: m.Project, accepted_only: bool
+) -> Iterator[dict[str, Any]]:
+    """One record per annotation: the final version (the reviewer's, when fixed) and its review."""
+    names = {u.id: u.username for u in db.scalars(select(m.User))}
+    latest: dict[str, tuple[m.Review, m.ReviewItem]] = {}
+    for rv, item in db.execute(
+        select(m.Review, m.ReviewItem)
+        .join(m.ReviewItem, m.Review.item_id == m.ReviewItem.id)
+        .where(m.ReviewItem.project_id == project.id)
+        .order_by(m.Review.created_at)
+    ):
+        latest[item.annotation_id] = (rv, item)
+    rows = db.execute(
+        select(m.Annotation, m.Task)
+        .join(m.Task)
+        .where(m.Task.project_id == project.id, m.Task.deleted.is_(False))
+        .order_by(m.Task.number)
+    )
+    for ann, task in rows:
+        reviewed = latest.get(ann.id)
+        if reviewed is not None and reviewed[1].submission != ann.submissions:
+            reviewed = None  # resubmitted since: that review is of an older version
+        outcome = reviewed[0].outcome if reviewed else None
+        if accepted_only and outcome not in ("accepted", "fixed"):
+            continue
+        doc = reviewed[0].doc if reviewed and outcome == "fixed" and reviewed[0].doc else ann.doc
+        yield {
+            "task_id": task.id,
+            "item": task.number,
+            "annotation_id": ann.id,
+            "version": ann.version,
+            "asr": task.asr_text,
+            "duration_s": task.duration_s,
+            **doc,
+            "review": None
+            if reviewed is None
+            else {
+                "outcome": outcome,
+                "reason": reviewed[0].reason,
+                "comment": reviewed[0].comment,
+                "reviewer": names.get(reviewed[0].reviewer_id, ""),
+                "annotator": names.get(ann.user_id, ""),
+            },
+        }
+
+
+def _review_policy(db: Session, args: argparse.Namespace) -> int:
+    project = db.scalars(select(m.Project).where(m.Project.name == args.name)).first()
+    if project is None:
+        _say(f"earmark-server: no project named {args.name}")
+        return 2
+    policy = policy_of(project)
+    if args.first is not None:
+        policy.first_n = args.first
+    if args.rate is not None:
+        policy.rate = args.rate
+    if args.reasons is not None:
+        policy.reasons = [ReasonCode(**r) for r in json.loads(args.reasons.read_text())]
+    try:
+        project.review_policy = ReviewPolicy.model_validate(policy.model_dump()).model_dump()
+    except ValueError as exc:
+        _say(f"earmark-server: {exc}")
+        return 2
+    audit(db, None, "review_policy", project.id, first_n=policy.first_n, rate=policy.rate)
+    db.commit()
+    _say(
+        f"project {project.name}: review all of each annotator's first {policy.first_n} items, "
+        f"then {policy.rate:.0%} of the rest; {len(policy.reasons)} reason codes"
+    )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,7 +172,14 @@ def main(argv: list[str] | None = None) -> int:
             access_log=False,
         )
         return 0
-    maker = sessions(make_engine(url))
+    engine = make_engine(url)
+    try:
+        return _with_db(sessions(engine), args)
+    finally:
+        engine.dispose()
+
+
+def _with_db(maker: sessionmaker[Session], args: argparse.Namespace) -> int:
     with maker() as db:
         if args.command == "user":
             password = (
@@ -114,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
                 qr.add_data(uri)
                 qr.print_ascii(invert=True)
             return 0
+        if args.command == "project" and args.action == "review-policy":
+            return _review_policy(db, args)
         if args.command == "project":
             db.add(
                 m.Project(
@@ -145,26 +243,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export":
             out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
             n = 0
-            rows = db.execute(
-                select(m.Annotation, m.Task)
-                .join(m.Task)
-                .where(m.Task.project_id == project.id, m.Task.deleted.is_(False))
-            )
-            for ann, task in rows:
-                out.write(
-                    json.dumps(
-                        {
-                            "task_id": task.id,
-                            "annotation_id": ann.id,
-                            "version": ann.version,
-                            "asr": task.asr_text,
-                            "duration_s": task.duration_s,
-                            **ann.doc,
-                        }
-                    )
-                    + "\n"
-                )
+            for record in export_records(db, project, args.accepted_only):
+                out.write(json.dumps(record) + "\n")
                 n += 1
+            audit(db, None, "export", project.id, records=n, accepted_only=args.accepted_only)
+            db.commit()
             if args.output:
                 out.close()
             _say(f"exported {n} annotation(s)") if args.output else None

@@ -27,7 +27,7 @@ import jiwer
 from app.protocol import Confusion, DayFigure, Figures, Normalisation, QualityOut
 
 TAG = re.compile(r"\[[^\]]*\]")
-PUNCT = re.compile(r"[^\w\s'-]|(?<!\w)-|-(?!\w)")  # keeps "don't", "wh-" and "x-ray"
+PUNCT = re.compile(r"[^\w\s'-]|(?<!\w)-(?!\w)")  # keeps "don't", "wh-" and "x-ray"
 NO_INTENT = "(none)"
 
 
