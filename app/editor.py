@@ -83,6 +83,7 @@ class Editor:
         # The newest revision of each item this editor has sent to the writer: a write may
         # still be queued when the item is opened again, so the store can be behind.
         self._latest: dict[str, tuple[int, Annotation]] = {}
+        self.returned: dict[str, int] = {}  # task -> the submission a reviewer sent back
         self._committed: dict[str, int] = {}  # newest revision known to be committed, per item
 
     # -- queue -------------------------------------------------------------------------------
@@ -91,7 +92,12 @@ class Editor:
         return self.tasks[self.index] if 0 <= self.index < len(self.tasks) else None
 
     def statuses(self) -> dict[str, Status]:
-        return {tid: a.status for tid, (_rev, a) in self.annotations().items()}
+        """Each item's status; one a reviewer sent back is to do until it is submitted again."""
+        out = {}
+        for tid, (_rev, a) in self.annotations().items():
+            back = tid in self.returned and a.submissions <= self.returned[tid]
+            out[tid] = Status.TODO if back else a.status
+        return out
 
     def annotations(self) -> dict[str, tuple[int, Annotation]]:
         """What the store holds, overlaid with writes that may still be queued."""

@@ -51,6 +51,35 @@ CREATE TABLE IF NOT EXISTS outbox (
     doc TEXT NOT NULL,
     created_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS review_notes (
+    task_id TEXT PRIMARY KEY,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    reason_title TEXT NOT NULL DEFAULT '',
+    comment TEXT NOT NULL DEFAULT '',
+    start_s REAL,
+    end_s REAL,
+    submission INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS review_items (
+    item_id TEXT PRIMARY KEY,
+    task_id TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    submission INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS decisions (
+    item_id TEXT PRIMARY KEY,
+    review_id TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    comment TEXT NOT NULL DEFAULT '',
+    start_s REAL,
+    end_s REAL,
+    doc TEXT,
+    sent INTEGER NOT NULL DEFAULT 0,
+    error TEXT NOT NULL DEFAULT ''
+);
 -- schema 2: one row per item, its newest unsent revision (schema 1 kept every revision)
 DELETE FROM outbox WHERE id NOT IN (SELECT max(id) FROM outbox GROUP BY task_id);
 CREATE UNIQUE INDEX IF NOT EXISTS outbox_task ON outbox(task_id);
@@ -256,6 +285,26 @@ class Pending:
     doc: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewNote:
+    """A reviewer's decision on one of this annotator's submissions, from the feed."""
+
+    task_id: str
+    outcome: str  # accepted, fixed, rejected
+    reason: str = ""
+    reason_title: str = ""
+    comment: str = ""
+    start_s: float | None = None
+    end_s: float | None = None
+    submission: int = 0
+    submitted_since: int = 0  # the annotation's submission count now
+
+    @property
+    def returned(self) -> bool:
+        """Rejected, and not submitted again since."""
+        return self.outcome == "rejected" and self.submitted_since <= self.submission
+
+
 class SyncTables:
     """What the sync engine keeps beside the annotations: ids, versions, cursor, conflicts."""
 
@@ -319,9 +368,25 @@ class SyncTables:
         drop: list[str],
         new_ids: dict[str, str],
         cursor: int,
+        notes: list[ReviewNote] = (),  # type: ignore[assignment]
     ) -> None:
         """One page of the feed and the cursor after it, in one transaction."""
         with self.store._tx() as c:
+            for n in notes:  # the newest review of an item is the one that counts
+                c.execute(
+                    "INSERT OR REPLACE INTO review_notes(task_id, outcome, reason, reason_title,"
+                    " comment, start_s, end_s, submission) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        n.task_id,
+                        n.outcome,
+                        n.reason,
+                        n.reason_title,
+                        n.comment,
+                        n.start_s,
+                        n.end_s,
+                        n.submission,
+                    ),
+                )
             for t in tasks:
                 _upsert_task(c, t, -1, -1)
                 c.execute(
@@ -329,7 +394,7 @@ class SyncTables:
                     (t.id, new_ids[t.id]),
                 )
             for task_id in purge:  # deleted on the server: nothing of it may stay here
-                for table in ("annotations", "outbox", "remote"):
+                for table in ("annotations", "outbox", "remote", "review_notes"):
                     c.execute(f"DELETE FROM {table} WHERE task_id = ?", (task_id,))
                 c.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
             for task_id in drop:  # lease revoked: out of the queue unless work is unsent
@@ -343,9 +408,156 @@ class SyncTables:
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('sync_cursor', ?)", (str(cursor),)
             )
 
+    def review_notes(self) -> dict[str, ReviewNote]:
+        """The newest review of each item, and whether it still waits for the annotator."""
+        with self.store._lock:
+            rows = self.store._db.execute(
+                "SELECT n.task_id, n.outcome, n.reason, n.reason_title, n.comment, n.start_s,"
+                " n.end_s, n.submission, coalesce(json_extract(a.doc, '$.submissions'), 0)"
+                " FROM review_notes n LEFT JOIN annotations a ON a.task_id = n.task_id"
+            ).fetchall()
+        return {
+            r[0]: ReviewNote(r[0], r[1], r[2], r[3], r[4], r[5], r[6], int(r[7]), int(r[8]))
+            for r in rows
+        }
+
     def remote_ids(self) -> set[str]:
         with self.store._lock:
             return {r[0] for r in self.store._db.execute("SELECT task_id FROM remote")}
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """A submission leased for review, as the annotator submitted it."""
+
+    item_id: str
+    task_id: str
+    annotator: str
+    submission: int
+    doc: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    item_id: str
+    review_id: str
+    outcome: str  # accepted, fixed, rejected
+    reason: str = ""
+    comment: str = ""
+    start_s: float | None = None
+    end_s: float | None = None
+    doc: dict[str, Any] | None = None
+    sent: bool = False
+    error: str = ""
+
+
+class ReviewTables:
+    """A reviewer's side: the items leased for review and the decisions taken on them.
+
+    Each item is also a task in the store, with the annotator's submission as the starting
+    annotation, so the reviewer listens and fixes with the annotation screen itself.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def apply_items(self, items: list[tuple[Task, ReviewItem, Annotation]]) -> list[str]:
+        """Store the items leased now; drop undecided ones no longer leased. Returns dropped."""
+        keep = {i.item_id for _t, i, _a in items}
+        now = time.time()
+        with self.store._tx() as c:
+            for task, item, first in items:
+                _upsert_task(c, task, -1, -1)
+                c.execute(
+                    "INSERT OR IGNORE INTO review_items(item_id, task_id, annotator, submission,"
+                    " doc) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        item.item_id,
+                        item.task_id,
+                        item.annotator,
+                        item.submission,
+                        json.dumps(item.doc),
+                    ),
+                )
+                c.execute(  # the reviewer's copy starts as the submission; never overwritten
+                    "INSERT OR IGNORE INTO annotations(task_id, rev, doc, updated_at)"
+                    " VALUES (?, 1, ?, ?)",
+                    (task.id, json.dumps(first.to_json(), separators=(",", ":")), now),
+                )
+            stale = [
+                r[0]
+                for r in c.execute(
+                    "SELECT item_id FROM review_items WHERE item_id NOT IN"
+                    " (SELECT item_id FROM decisions)"
+                )
+                if r[0] not in keep
+            ]
+            for item_id in stale:
+                for table, col in (
+                    ("annotations", "task_id"),
+                    ("outbox", "task_id"),
+                    ("review_items", "item_id"),
+                    ("tasks", "id"),
+                ):
+                    c.execute(f"DELETE FROM {table} WHERE {col} = ?", (item_id,))
+        return stale
+
+    def items(self) -> dict[str, ReviewItem]:
+        with self.store._lock:
+            rows = self.store._db.execute(
+                "SELECT item_id, task_id, annotator, submission, doc FROM review_items"
+            ).fetchall()
+        return {r[0]: ReviewItem(r[0], r[1], r[2], int(r[3]), json.loads(r[4])) for r in rows}
+
+    def decide(self, d: Decision) -> None:
+        """Kept here first (one transaction), sent at the next sync; a second decision on an
+        item replaces one not yet sent, never one the server has."""
+        with self.store._tx() as c:
+            c.execute(
+                "INSERT INTO decisions(item_id, review_id, outcome, reason, comment, start_s,"
+                " end_s, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(item_id) DO UPDATE SET"
+                " review_id=excluded.review_id, outcome=excluded.outcome,"
+                " reason=excluded.reason, comment=excluded.comment, start_s=excluded.start_s,"
+                " end_s=excluded.end_s, doc=excluded.doc, error='' WHERE decisions.sent = 0",
+                (
+                    d.item_id,
+                    d.review_id,
+                    d.outcome,
+                    d.reason,
+                    d.comment,
+                    d.start_s,
+                    d.end_s,
+                    None if d.doc is None else json.dumps(d.doc),
+                ),
+            )
+
+    def decisions(self) -> dict[str, Decision]:
+        with self.store._lock:
+            rows = self.store._db.execute(
+                "SELECT item_id, review_id, outcome, reason, comment, start_s, end_s, doc, sent,"
+                " error FROM decisions"
+            ).fetchall()
+        return {
+            r[0]: Decision(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                None if r[7] is None else json.loads(r[7]),
+                bool(r[8]),
+                r[9],
+            )
+            for r in rows
+        }
+
+    def sent(self, item_id: str, error: str = "") -> None:
+        with self.store._tx() as c:
+            c.execute(
+                "UPDATE decisions SET sent = 1, error = ? WHERE item_id = ?", (error, item_id)
+            )
 
 
 def _upsert_task(c: sqlite3.Connection, t: Task, size: int, mtime: int) -> None:

@@ -23,6 +23,12 @@ from app.protocol import (
     LoginRequest,
     Me,
     ProjectOut,
+    QualityOut,
+    ReviewItemOut,
+    ReviewLeaseRequest,
+    ReviewOut,
+    ReviewPolicy,
+    ReviewPut,
     TaskOut,
     Tokens,
 )
@@ -42,6 +48,16 @@ class SessionExpired(SyncError):
 
 class ServerError(SyncError):
     pass
+
+
+class AlreadyReviewed(SyncError):
+    """Someone decided on this item first (its lease had run out)."""
+
+    def __init__(self, review: ReviewOut) -> None:
+        super().__init__(
+            f"Another reviewer decided on this item first ({review.outcome}); yours was not kept."
+        )
+        self.review = review
 
 
 def check_server_url(url: str) -> str:
@@ -178,6 +194,30 @@ class Client:
     def changes(self, since: int, limit: int = 500) -> ChangesPage:
         r = self._authed("GET", "/changes", params={"since": since, "limit": limit})
         return ChangesPage.model_validate(self._json(r))
+
+    # -- review --------------------------------------------------------------------------------
+    def review_leases(self, project_id: str, count: int) -> list[ReviewItemOut]:
+        body = ReviewLeaseRequest(project_id=project_id, count=count).model_dump()
+        r = self._authed("POST", "/review-leases", json=body)
+        if r.status_code == 403:
+            raise SyncError("Only reviewers can open the review queue.")
+        return [ReviewItemOut.model_validate(i) for i in self._json(r)]
+
+    def put_review(self, review_id: str, put: ReviewPut) -> ReviewOut:
+        """Idempotent on review_id: sending the same decision again is harmless."""
+        r = self._authed("PUT", f"/reviews/{review_id}", json=put.model_dump())
+        if r.status_code == 409:
+            raise AlreadyReviewed(ReviewOut.model_validate(r.json().get("detail", {})))
+        return ReviewOut.model_validate(self._json(r))
+
+    def review_policy(self, project_id: str) -> ReviewPolicy:
+        r = self._authed("GET", f"/projects/{project_id}/review-policy")
+        return ReviewPolicy.model_validate(self._json(r))
+
+    def quality(self, project_id: str, annotator: str | None = None) -> QualityOut:
+        params = {"annotator": annotator} if annotator else {}
+        r = self._authed("GET", f"/projects/{project_id}/quality", params=params)
+        return QualityOut.model_validate(self._json(r))
 
     def logout(self) -> None:
         token = self.load_refresh()

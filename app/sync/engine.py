@@ -12,12 +12,13 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from app.audio.vault import SUFFIX, seal
 from app.model.slots import Slot
 from app.model.task import Task
-from app.protocol import AnnotationPut, BatchPut, TaskOut
-from app.store.db import Store, SyncTables
+from app.protocol import AnnotationPut, BatchPut, Change, TaskOut
+from app.store.db import ReviewNote, Store, SyncTables
 from app.sync.client import Client, Offline, SyncError
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class SyncStatus:
     pushed: int = 0
     assigned: int = 0
     removed: list[str] = field(default_factory=list)
+    reviewed: list[str] = field(default_factory=list)  # items a reviewer decided on, just now
 
 
 class SyncEngine:
@@ -49,6 +51,13 @@ class SyncEngine:
         self.audio_dir = audio_dir
         audio_dir.mkdir(parents=True, exist_ok=True)
         self.backoff_s = 0.0
+        self.reviewed: list[str] = []  # items with a review that arrived in the last pass
+
+    def review_notes(self) -> dict[str, ReviewNote]:
+        return self.tables.review_notes()
+
+    def conflicts(self) -> dict[str, dict[str, Any]]:
+        return self.tables.conflicts()
 
     def _audio_path(self, task_id: str) -> Path:
         return self.audio_dir / f"{task_id}{SUFFIX}"
@@ -96,6 +105,7 @@ class SyncEngine:
         known = self.tables.remote_ids()
         fresh = [t for t in leased if t.id not in known]
         removed: list[str] = []
+        reviewed: list[str] = []
         tasks = [self._task(t, k) for k, t in enumerate(leased)]
         new_ids = {t.id: str(uuid.uuid4()) for t in leased}
         since = self.tables.cursor()
@@ -104,7 +114,11 @@ class SyncEngine:
             page = self.client.changes(since)
             purge = [c.task_id for c in page.changes if c.kind == "deleted"]
             drop = [c.task_id for c in page.changes if c.kind == "revoked"]
-            self.tables.apply_page(tasks if first else [], purge, drop, new_ids, page.next_since)
+            notes = [_note(c) for c in page.changes if c.kind == "review"]
+            self.tables.apply_page(
+                tasks if first else [], purge, drop, new_ids, page.next_since, notes
+            )
+            reviewed += [n.task_id for n in notes]
             first = False
             for task_id in purge:
                 self._audio_path(task_id).unlink(missing_ok=True)
@@ -112,6 +126,7 @@ class SyncEngine:
             since = page.next_since
             if not page.more:
                 break
+        self.reviewed = reviewed
         return len(fresh), removed
 
     def _task(self, t: TaskOut, position: int) -> Task:
@@ -136,6 +151,7 @@ class SyncEngine:
         try:
             status.pushed, _ = self.push()
             status.assigned, status.removed = self.pull()
+            status.reviewed = self.reviewed
             status.online = True
             self.backoff_s = 0.0
         except Offline as exc:
@@ -148,3 +164,17 @@ class SyncEngine:
         status.pending = len(self.tables.pending())
         status.conflicts = len(self.tables.conflicts())
         return status
+
+
+def _note(c: Change) -> ReviewNote:
+    p = c.payload
+    return ReviewNote(
+        task_id=c.task_id,
+        outcome=str(p.get("outcome", "")),
+        reason=str(p.get("reason", "")),
+        reason_title=str(p.get("reason_title", "")),
+        comment=str(p.get("comment", "")),
+        start_s=p.get("start_s"),
+        end_s=p.get("end_s"),
+        submission=int(p.get("submission", 0)),
+    )

@@ -24,6 +24,7 @@ from app.model.checks import submission_problems
 from app.model.taxonomy import most_used
 from app.pedals import PedalEvent
 from app.project import ImportReport, Progress, Project, scan_source
+from app.store.db import ReviewNote
 from app.store.paths import decode_cache_dir, peak_cache_dir
 from app.store.settings import Preferences, Settings
 from app.sync.engine import SyncEngine, SyncStatus
@@ -84,6 +85,7 @@ class Controller(ServerSync, QObject):
         self.engine: SyncEngine | None = None
         self.sync_status: SyncStatus | None = None
         self.sync_passes = 0
+        self.review_notes: dict[str, ReviewNote] = {}
         self._syncing = False
         self._sync_timer = QTimer(self)
         self._sync_timer.setInterval(int(SYNC_EVERY_S * 1000))
@@ -202,6 +204,8 @@ class Controller(ServerSync, QObject):
         )
         self.window.queue.show_queue(self.editor.tasks, self.editor.statuses(), self.editor.index)
         self.player.stop()
+        if self.engine is not None:
+            self.show_review_note()
         clip = self.clips.get(task.audio_path)
         if clip is not None:
             self._show_clip(clip)

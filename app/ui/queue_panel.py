@@ -22,6 +22,7 @@ class QueuePanel(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
+        self.returned: set[str] = set()  # items a reviewer sent back
         self.list = QListWidget()
         self.list.setObjectName("queue")
         self.summary = QLabel()
@@ -38,9 +39,11 @@ class QueuePanel(QWidget):
         self.list.clear()
         for t in tasks:
             st = statuses.get(t.id, Status.TODO)
-            item = QListWidgetItem(f"{MARKS[st]}  {t.name}  ({t.duration_s:.1f} s)")
-            item.setForeground(COLORS[st])
-            item.setToolTip(t.audio_path)
+            back = t.id in self.returned and st == Status.TODO
+            mark = "↩" if back else MARKS[st]
+            item = QListWidgetItem(f"{mark}  {t.name}  ({t.duration_s:.1f} s)")
+            item.setForeground(QColor(176, 0, 0) if back else COLORS[st])
+            item.setToolTip("Sent back by a reviewer: open it to see why" if back else t.name)
             self.list.addItem(item)
         if 0 <= current < self.list.count():
             self.list.setCurrentRow(current)

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.keymap import Cmd
 from app.model.annotation import Annotation
+from app.store.db import ReviewNote
 from app.sync.engine import SyncStatus
 
 SYNC_EVERY_S = 10.0
@@ -23,6 +24,7 @@ class ServerSync:
     _sync_timer: Any
     sync_status: SyncStatus | None
     sync_passes: int
+    review_notes: dict[str, ReviewNote]
 
     # -- sync with a server ----------------------------------------------------------------
     def sync_now(self) -> None:
@@ -44,10 +46,14 @@ class ServerSync:
         self._syncing = False
         self.sync_status = status
         self.sync_passes += 1
+        self.review_notes = self.engine.review_notes()
+        returned = {t: n.submission for t, n in self.review_notes.items() if n.returned}
+        self.editor.returned = returned
+        self.window.queue.returned = set(returned)
         self.editor.reload_tasks()
         if self.editor.task is None:
             self.editor.resume()
-        elif status.assigned or status.removed:
+        elif status.assigned or status.removed or status.reviewed:
             self.window.queue.show_queue(
                 self.editor.tasks, self.editor.statuses(), self.editor.index
             )
@@ -61,16 +67,39 @@ class ServerSync:
             self.window.say(status.message, error=not status.online)
         if status.removed:
             self.window.say(f"{len(status.removed)} item(s) were withdrawn by the server.")
+        back = [t for t in status.reviewed if t in returned]
+        if back:
+            self.window.say(
+                f"{len(back)} item(s) came back from review: they are marked ↩ in the queue."
+            )
         self._show_conflict()
+        self.show_review_note()
         self._sync_timer.setInterval(
             int(1000 * max(SYNC_EVERY_S, self.engine.backoff_s if self.engine else 0))
+        )
+
+    def show_review_note(self) -> None:
+        """On an item a reviewer sent back: why, where, and what to do."""
+        task = self.editor.task
+        note = self.review_notes.get(task.id) if task is not None else None
+        if note is None or not note.returned:
+            if self.window.banner.text().startswith("Sent back by review"):
+                self.window.show_banner("")
+            return
+        where = ""
+        if note.start_s is not None and note.end_s is not None:
+            where = f" at {note.start_s:.2f}–{note.end_s:.2f} s"
+        said = f": “{note.comment}”" if note.comment else ""
+        self.window.show_banner(
+            f"Sent back by review — {note.reason_title or note.reason}{where}{said}. "
+            f"Fix it and submit again ({self.actions.hint(Cmd.SUBMIT_NEXT)})."
         )
 
     def _show_conflict(self) -> None:
         task = self.editor.task
         if self.engine is None or task is None:
             return
-        conflict = self.engine.tables.conflicts().get(task.id)
+        conflict = self.engine.conflicts().get(task.id)
         if conflict is None:
             if self.window.banner.text().startswith("Changed elsewhere"):
                 self.window.show_banner("")
@@ -91,7 +120,7 @@ class ServerSync:
         task, engine = self.editor.task, self.engine
         if engine is None or task is None:
             return
-        conflict = engine.tables.conflicts().get(task.id)
+        conflict = engine.conflicts().get(task.id)
         if conflict is None:
             self.window.say("This item has no conflict.")
             return
