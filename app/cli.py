@@ -28,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     con = sub.add_parser("connect", help="sign in to a server and work on its project")
     con.add_argument("server", nargs="?", default="", help="e.g. https://earmark.example.org")
     con.add_argument("--user", default="", help="your user name on that server")
+    con.add_argument(
+        "--review",
+        action="store_true",
+        default=None,
+        help="open the review queue (a reviewer's default; an admin may review too)",
+    )
     o = sub.add_parser("open", help="open a folder of recordings or a JSONL manifest")
     o.add_argument("path", nargs="?", type=Path, help="default: the bundled sample recordings")
     o.add_argument("--keys", choices=["default", "otranscribe"], help="key preset to use")
@@ -113,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             return _launch("run_demo")
         if args.command == "connect":
-            return _launch("run_connect", args.server, args.user)
+            return _launch("run_connect", args.server, args.user, args.review)
         path = getattr(args, "path", None)
         return _launch("run_workstation", path or _samples(), getattr(args, "keys", None))
     except (ProjectError, StoreError, AudioError) as exc:

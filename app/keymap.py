@@ -72,6 +72,8 @@ class Cmd(StrEnum):
     SIGN_OUT = "sign_out"
     KEEP_MINE = "keep_mine"
     TAKE_THEIRS = "take_theirs"
+    REJECT = "reject"
+    DASHBOARD = "dashboard"
     INTENT_1 = "intent_1"
     INTENT_2 = "intent_2"
     INTENT_3 = "intent_3"
@@ -181,6 +183,8 @@ DEFAULTS: tuple[Binding, ...] = (
     _b(Cmd.SIGN_OUT, "Sign out of the server", _Q, "Ctrl+Shift+F12"),
     _b(Cmd.KEEP_MINE, "Conflict: keep my version", _Q, "Ctrl+Alt+Y"),
     _b(Cmd.TAKE_THEIRS, "Conflict: take the server's version", _Q, "Ctrl+Alt+N"),
+    _b(Cmd.REJECT, "Review: reject with a reason and a comment", _Q, "Ctrl+Alt+R"),
+    _b(Cmd.DASHBOARD, "Review: quality dashboard", _Q, "F9"),
     *(
         _b(c, f"Intent {k + 1} of the most used", _L, f"Ctrl+{k + 1}", str(k + 1))
         for k, c in enumerate(INTENT_CMDS)

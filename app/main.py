@@ -26,9 +26,11 @@ from app.store import secrets
 from app.store.paths import resources_dir
 from app.store.settings import Settings
 from app.sync.client import Client, SyncError
+from app.sync.review import ReviewEngine
 from app.tasks import QtRunner
 from app.ui.controller import Controller
 from app.ui.main_window import MainWindow
+from app.ui.review_controls import ReviewControls
 from app.ui.sign_in_dialog import SignInDialog
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,9 @@ def build_remote(
     ctrl, runner = compose(remote.project, None, settings, open_pedal)
     ctrl.engine = remote.engine
     ctrl.window.setWindowTitle(f"Earmark — {remote.username} on {remote.client.server}")
+    if isinstance(remote.engine, ReviewEngine):
+        assert remote.policy is not None
+        ctrl.review = ReviewControls(ctrl, remote.engine, remote.policy)
     return ctrl, runner
 
 
@@ -201,8 +206,9 @@ def choose_project(client: Client, parent: QWidget | None = None) -> str | None:
     return projects[names.index(name)].id
 
 
-def run_connect(server: str, username: str) -> int:
-    """`earmark connect`: the workstation on a server's project, signed in."""
+def run_connect(server: str, username: str, review: bool | None = None) -> int:
+    """`earmark connect`: the workstation on a server's project, signed in; a reviewer gets
+    the review queue (an admin with --review)."""
     app = application()
     probe = QtRunner()
     signed = connect(server, username, probe)
@@ -216,7 +222,9 @@ def run_connect(server: str, username: str) -> int:
             client.close()
             return 1
         key = secrets.cache_key(client.server, user)
-        remote = open_remote(client, user, key, project_id)
+        if review is None:
+            review = client.me().role == "reviewer"
+        remote = open_remote(client, user, key, project_id, review)
     except (SyncError, LookupError, secrets.KeyringError) as exc:
         QMessageBox.critical(None, "Earmark", str(exc))
         client.close()

@@ -13,18 +13,25 @@ from typing import Any
 from app.model.conventions import Conventions, Tag
 from app.model.taxonomy import Taxonomy
 from app.project import Project
+from app.protocol import ReviewPolicy
 from app.store.db import Store
 from app.store.paths import cache_dir, data_dir
 from app.sync.client import Client, SyncError
 from app.sync.engine import SyncEngine
+from app.sync.review import ReviewEngine
 
 
 @dataclass
 class Remote:
     project: Project
-    engine: SyncEngine
+    engine: SyncEngine | ReviewEngine
     client: Client
     username: str
+    policy: ReviewPolicy | None = None  # review mode: the project's reason codes and more
+
+    @property
+    def reviewing(self) -> bool:
+        return isinstance(self.engine, ReviewEngine)
 
 
 def _conventions(raw: dict[str, Any]) -> Conventions:
@@ -39,9 +46,14 @@ def _conventions(raw: dict[str, Any]) -> Conventions:
 
 
 def open_remote(
-    client: Client, username: str, cache_key: bytes, project_id: str | None = None
+    client: Client,
+    username: str,
+    cache_key: bytes,
+    project_id: str | None = None,
+    review: bool = False,
 ) -> Remote:
-    """The first project (or the one named) of a signed-in client, with its own local store.
+    """The first project (or the one named) of a signed-in client, with its own local store:
+    its work queue, or with `review` its review queue.
 
     Its recordings are cached sealed with `cache_key` (app/audio/vault.py).
     """
@@ -49,7 +61,8 @@ def open_remote(
     chosen = next((p for p in projects if project_id in (None, p.id)), None)
     if chosen is None:
         raise LookupError("The server has no project for you yet; ask your lead.")
-    key = hashlib.sha256(f"{client.server}|{username}|{chosen.id}".encode()).hexdigest()[:16]
+    mode = "|review" if review else ""
+    key = hashlib.sha256(f"{client.server}|{username}|{chosen.id}{mode}".encode()).hexdigest()[:16]
     store = Store(data_dir() / "remote" / f"{key}.sqlite3")
     taxonomy = Taxonomy(
         tuple(chosen.taxonomy.get("intents", ())), tuple(chosen.taxonomy.get("slot_types", ()))
@@ -57,8 +70,12 @@ def open_remote(
     project = Project(
         Path(client.server), store, taxonomy, _conventions(chosen.conventions), cache_key
     )
-    engine = SyncEngine(store, client, chosen.id, cache_dir() / "audio" / key, cache_key)
-    return Remote(project, engine, client, username)
+    audio = cache_dir() / "audio" / key
+    if review:
+        policy = client.review_policy(chosen.id)
+        reviews = ReviewEngine(store, client, chosen.id, audio, cache_key)
+        return Remote(project, reviews, client, username, policy)
+    return Remote(project, SyncEngine(store, client, chosen.id, audio, cache_key), client, username)
 
 
 def sign_out(remote: Remote, forget_secrets: Callable[[], None]) -> None:

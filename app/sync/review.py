@@ -88,7 +88,7 @@ class ReviewEngine:
         known = set(self.tables.items())
         rows = []
         for k, item in enumerate(leased):
-            path = self.audio_dir / f"{item.task.id}{SUFFIX}"
+            path = self.audio_dir / f"{item.id}{SUFFIX}"  # per item: a queue row each
             if not path.exists():
                 data = self.client.audio(item.task.id)
                 if hashlib.sha256(data).hexdigest() != item.task.audio_sha256.lower():

@@ -86,6 +86,7 @@ class Controller(ServerSync, QObject):
         self.sync_status: SyncStatus | None = None
         self.sync_passes = 0
         self.review_notes: dict[str, ReviewNote] = {}
+        self.review: object | None = None  # review mode: app/ui/review_controls.py
         self._syncing = False
         self._sync_timer = QTimer(self)
         self._sync_timer.setInterval(int(SYNC_EVERY_S * 1000))

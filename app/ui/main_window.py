@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         vsplit.setStretchFactor(1, 2)
         vsplit.setStretchFactor(2, 3)
         cl.addWidget(vsplit, 1)
+        self.vsplit = vsplit
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("main_split")
         split.addWidget(self.queue)
@@ -74,6 +75,12 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.timer)
         sb.addPermanentWidget(self.saved)
         self.resize(1360, 820)
+
+    def add_review_panel(self, panel: QWidget) -> None:
+        """Review mode: the comparison with the annotator's work, above the transcript."""
+        self.vsplit.insertWidget(2, panel)
+        self.vsplit.setStretchFactor(2, 2)
+        self.setWindowTitle(self.windowTitle() + " — review")
 
     def show_banner(self, text: str) -> None:
         self.banner.setText(text)

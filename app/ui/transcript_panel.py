@@ -207,13 +207,18 @@ class TranscriptPanel(QWidget):
         if not asr:
             self.asr_label.setText("<i>No ASR hypothesis for this recording.</i>")
             return
-        parts = []
-        for d in word_diff(asr, transcript):
-            w = html.escape(d.word)
-            if d.op == Op.DELETED:
-                parts.append(f"<s style='color:#b00000'>{w}</s>")
-            elif d.op == Op.INSERTED:
-                parts.append(f"<span style='color:#006e3c;font-weight:bold'>{w}</span>")
-            else:
-                parts.append(w)
-        self.asr_label.setText("ASR → yours: " + " ".join(parts))
+        self.asr_label.setText("ASR → yours: " + diff_html(asr, transcript))
+
+
+def diff_html(old: str, new: str) -> str:
+    """Words of `old` that went struck through in red, words `new` added in bold green."""
+    parts = []
+    for d in word_diff(old, new):
+        w = html.escape(d.word)
+        if d.op == Op.DELETED:
+            parts.append(f"<s style='color:#b00000'>{w}</s>")
+        elif d.op == Op.INSERTED:
+            parts.append(f"<span style='color:#006e3c;font-weight:bold'>{w}</span>")
+        else:
+            parts.append(w)
+    return " ".join(parts) or "<i>(empty)</i>"

@@ -119,7 +119,12 @@ def make_server(tmp: Path, recordings: int = 6) -> Server:
     server = Server(db=f"sqlite:///{tmp / 'server.sqlite3'}", data=tmp / "data", port=free_port())
     server.data.mkdir(parents=True)
     server.cli("init")
-    for name, role in (("ann_a", "annotator"), ("ann_b", "annotator"), ("admin", "admin")):
+    for name, role in (
+        ("ann_a", "annotator"),
+        ("ann_b", "annotator"),
+        ("admin", "admin"),
+        ("rev", "reviewer"),
+    ):
         server.add_user(name, role)
     tax = ROOT / "resources" / "taxonomy"
     server.cli(

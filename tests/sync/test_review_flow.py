@@ -1,0 +1,122 @@
+"""Review end to end through the real server: submit, reject, see it, fix it, accept, figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.audio.vault import new_key
+from app.editor import Editor, InlineRunner
+from app.model import annotation as ops
+from app.model.annotation import Status
+from app.store.db import Store
+from app.sync.client import Client, SyncError
+from app.sync.engine import SyncEngine
+from app.sync.review import ReviewEngine
+from tests.sync.conftest import PASSWORD, Server
+
+
+def client_for(server: Server, name: str) -> Client:
+    tokens: dict[str, str] = {}
+    c = Client(
+        server.url, save_refresh=lambda t: tokens.update(t=t), load_refresh=lambda: tokens.get("t")
+    )
+    c.login(name, PASSWORD, server.code(name))
+    return c
+
+
+def test_reject_fix_accept_and_the_figures(server: Server, tmp_path: Path) -> None:
+    ann_client, rev_client = client_for(server, "ann_a"), client_for(server, "rev")
+    ann_store, rev_store = Store(tmp_path / "ann.sqlite3"), Store(tmp_path / "rev.sqlite3")
+    ann = SyncEngine(ann_store, ann_client, server.project_id, tmp_path / "a-audio", new_key())
+    rev = ReviewEngine(rev_store, rev_client, server.project_id, tmp_path / "r-audio", new_key())
+    try:
+        # the annotator cannot open the review queue, nor see another annotator's figures
+        try:
+            ann_client.review_leases(server.project_id, 5)
+            raise AssertionError("an annotator opened the review queue")
+        except SyncError as exc:
+            assert "Only reviewers" in str(exc)
+        try:
+            ann_client.quality(server.project_id, "ann_b")
+            raise AssertionError("an annotator saw another's figures")
+        except SyncError as exc:
+            assert "404" in str(exc)
+        ann.sync_once()
+        editor = Editor(ann_store, InlineRunner())
+        editor.resume()
+        task = editor.task
+        assert task is not None
+        editor.apply("Typing", ops.set_text, 0, "play some jazz")
+        editor.apply("Intent", ops.set_intent, "play_music")
+        assert editor.submit_and_next(lambda _a: [])
+        assert ann.sync_once().pending == 0
+
+        # the reviewer gets it (a new annotator's first items are all reviewed), and rejects it
+        status = rev.sync_once()
+        assert status.online and status.assigned == 1
+        reviewer = Editor(rev_store, InlineRunner())
+        reviewer.resume()
+        item = reviewer.task
+        assert item is not None and item.title.endswith("· ann_a")
+        assert Path(item.audio_path).exists()
+        assert reviewer.annotation is not None
+        assert reviewer.annotation.segments[0].text == "play some jazz"  # the submission
+        d = rev.decision(
+            item.id,
+            "7c0e8d5e-8a0e-4b51-9f3a-2f1e0c6b9a11",
+            reviewer.annotation,
+            "transcript",
+            "the artist is missing",
+            (0.0, 0.2),
+        )
+        assert d.outcome == "rejected" and d.doc is None
+        rev.tables.decide(d)
+        assert rev.sync_once().pending == 0 and rev.tables.decisions()[item.id].sent
+
+        # the annotator sees it come back, with the reason and the comment
+        status = ann.sync_once()
+        assert status.reviewed == [task.id]
+        note = ann.review_notes()[task.id]
+        assert note.returned and note.reason_title == "Transcript wrong or incomplete"
+        assert (note.comment, note.start_s, note.end_s) == ("the artist is missing", 0.0, 0.2)
+        editor.returned = {task.id: note.submission}
+        assert editor.statuses()[task.id] == Status.TODO
+        q = ann_client.quality(server.project_id)
+        assert list(q.annotators) == ["ann_a"] and q.annotators["ann_a"].rejected == 1
+
+        # fixed and submitted again: back to review
+        k = [t.id for t in editor.tasks].index(task.id)
+        editor.open_task(k)
+        editor.apply("Typing", ops.set_text, 0, "play some jazz by nina simone")
+        assert editor.submit_and_next(lambda _a: [])
+        ann.sync_once()
+        assert not ann.review_notes()[task.id].returned
+        assert editor.statuses()[task.id] == Status.SUBMITTED
+
+        # the reviewer changes one word and accepts: fixed and accepted
+        status = rev.sync_once()
+        assert status.assigned == 1
+        reviewer.reload_tasks()
+        second = [t for t in reviewer.tasks if t.id != item.id]
+        assert len(second) == 1
+        reviewer.open_task(reviewer.tasks.index(second[0]))
+        assert reviewer.annotation is not None
+        assert reviewer.annotation.segments[0].text == "play some jazz by nina simone"
+        reviewer.apply("Typing", ops.set_text, 0, "play some jazz by nina simone please")
+        d = rev.decision(second[0].id, "1b7e3a4c-7d51-4c0e-8f0a-5a1d2b3c4d5e", reviewer.annotation)
+        assert d.outcome == "fixed" and d.doc is not None
+        rev.tables.decide(d)
+        rev.sync_once()
+
+        # the figures: one rejection, and one fix: one word inserted, over the 7 the reference has
+        q = rev_client.quality(server.project_id)
+        a = q.annotators["ann_a"]
+        assert (a.items_reviewed, a.fixed, a.rejected) == (2, 1, 1)
+        assert a.wer is not None and abs(a.wer - 1 / 7) < 1e-9
+        out = server.cli("export", "va", "--accepted-only")
+        assert '"play some jazz by nina simone please"' in out and '"outcome": "fixed"' in out
+    finally:
+        for c in (ann_client, rev_client):
+            c.close()
+        ann_store.close()
+        rev_store.close()
