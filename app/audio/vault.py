@@ -50,6 +50,15 @@ def is_vault(path: Path) -> bool:
         return False
 
 
+def opens_with(path: Path, key: bytes) -> bool:
+    """Whether a cached file exists and opens with this key (a reset keyring makes a new one)."""
+    try:
+        VaultReader(path, key).close()
+        return True
+    except (OSError, VaultError):
+        return False
+
+
 def _aad(header: bytes, index: int) -> bytes:
     return header + index.to_bytes(8, "little")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.audio.vault import SUFFIX, seal
+from app.audio.vault import SUFFIX, opens_with, seal
 from app.model.slots import Slot
 from app.model.task import Task
 from app.protocol import AnnotationPut, BatchPut, Change, TaskOut
@@ -94,7 +94,7 @@ class SyncEngine:
         leased = self.client.lease(self.project_id, LEASE_COUNT)
         for t in leased:
             path = self._audio_path(t.id)
-            if not path.exists():
+            if not opens_with(path, self.key):
                 data = self.client.audio(t.id)
                 if hashlib.sha256(data).hexdigest() != t.audio_sha256.lower():
                     raise SyncError(

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from app.audio.vault import SUFFIX, seal
+from app.audio.vault import SUFFIX, opens_with, seal
 from app.model.annotation import Annotation, Status
 from app.model.slots import Slot
 from app.model.task import Task
@@ -89,7 +89,7 @@ class ReviewEngine:
         rows = []
         for k, item in enumerate(leased):
             path = self.audio_dir / f"{item.id}{SUFFIX}"  # per item: a queue row each
-            if not path.exists():
+            if not opens_with(path, self.key):
                 data = self.client.audio(item.task.id)
                 if hashlib.sha256(data).hexdigest() != item.task.audio_sha256.lower():
                     raise SyncError("A recording arrived damaged; it is fetched again next time.")

@@ -192,6 +192,8 @@ class DashboardDialog(QDialog):
                     symbolBrush=color,
                     name=who,
                 )
+        if not any(d.wer is not None for f in q.annotators.values() for d in f.wer_by_day):
+            self.wer_plot.addItem(_note("No reviewed item has a reference transcript yet."))
         self.confusion = pg.PlotWidget(title="Intent: annotator (rows) × reference (columns)")
         self.confusion.setBackground("w")
         labels = q.intent_confusion.labels
@@ -209,6 +211,8 @@ class DashboardDialog(QDialog):
                     label = pg.TextItem(str(n), color="k", anchor=(0.5, 0.5))
                     label.setPos(c + 0.5, r + 0.5)
                     self.confusion.addItem(label)
+        if not labels:
+            self.confusion.addItem(_note("No intents reviewed yet."))
         self.table = QTableWidget(len(q.annotators) + 1, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels([c[0] for c in self.COLUMNS])
         rows: list[tuple[str, Figures]] = [*q.annotators.items(), ("Project", q.project)]
@@ -229,3 +233,9 @@ class DashboardDialog(QDialog):
         lay.addLayout(plots, 3)
         lay.addWidget(self.table, 2)
         self.resize(1100, 700)
+
+
+def _note(text: str) -> pg.TextItem:
+    item = pg.TextItem(text, color="#555", anchor=(0.5, 0.5))
+    item.setPos(0.5, 0.5)
+    return item

@@ -25,6 +25,8 @@ class ServerSync:
     sync_status: SyncStatus | None
     sync_passes: int
     review_notes: dict[str, ReviewNote]
+    clip: Any
+    _load: Any
 
     # -- sync with a server ----------------------------------------------------------------
     def sync_now(self) -> None:
@@ -74,6 +76,9 @@ class ServerSync:
             )
         self._show_conflict()
         self.show_review_note()
+        task = self.editor.task
+        if task is not None and self.clip is None:
+            self._load(task.audio_path)  # it may have just arrived (or been fetched again)
         self._sync_timer.setInterval(
             int(1000 * max(SYNC_EVERY_S, self.engine.backoff_s if self.engine else 0))
         )

@@ -1,0 +1,139 @@
+"""The reviewer's window and the annotator's, with the keyboard, against the real server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.audio.vault import new_key
+from app.editor import Editor, InlineRunner
+from app.main import build_remote
+from app.model import annotation as ops
+from app.remote import open_remote
+from app.store.settings import Settings
+from app.sync.client import Client
+from app.ui.review_panel import DashboardDialog, RejectDialog
+from tests.sync.conftest import PASSWORD, Server
+from tests.ui.keys import A, C, press
+
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+
+
+def signed_in(server: Server, name: str) -> Client:
+    tokens: dict[str, str] = {}
+    c = Client(
+        server.url, save_refresh=lambda t: tokens.update(t=t), load_refresh=lambda: tokens.get("t")
+    )
+    c.login(name, PASSWORD, server.code(name))
+    return c
+
+
+def window(qtbot, client: Client, name: str, tmp_path: Path, review: bool):  # type: ignore[no-untyped-def]
+    # a fresh key, as after a reset keyring: the cached recordings are fetched again
+    remote = open_remote(client, name, new_key(), review=review)
+    settings = Settings(QSettings(str(tmp_path / f"{name}.ini"), QSettings.Format.IniFormat))
+    ctrl, runner = build_remote(remote, settings=settings, open_pedal=None)
+    qtbot.addWidget(ctrl.window)
+    ctrl.window.resize(1400, 900)
+    ctrl.window.show()
+    ctrl.window.activateWindow()
+    qtbot.waitActive(ctrl.window)
+    ctrl.start()
+    qtbot.waitUntil(
+        lambda: ctrl.sync_passes > 0 and ctrl.editor.task is not None and ctrl.clip is not None,
+        timeout=20_000,
+    )
+    return ctrl, runner
+
+
+def test_reject_from_the_review_window_reaches_the_annotators(
+    qtbot, server: Server, tmp_path: Path
+) -> None:
+    # ann_a submits one item (through the engine; the annotation screen has its own tests)
+    ann = signed_in(server, "ann_a")
+    remote = open_remote(ann, "ann_a", new_key())
+    remote.engine.sync_once()
+    editor = Editor(remote.project.store, InlineRunner())
+    editor.resume()
+    editor.apply("Typing", ops.set_text, 0, "play sum jazz")
+    editor.apply("Intent", ops.set_intent, "play_music")
+    editor.submit_and_next(lambda _a: [])
+    remote.engine.sync_once()
+    remote.project.store.close()
+
+    rev = signed_in(server, "rev")
+    ctrl, runner = window(qtbot, rev, "rev", tmp_path, review=True)
+    try:
+        panel = ctrl.review.panel
+        assert "submitted by <b>ann_a</b>" in panel.text() and "play sum jazz" in panel.text()
+        assert ctrl.window.queue.list.item(0).text().startswith("○  Item")
+        ctrl.window.activateWindow()
+        ctrl.window.transcript.edit.setFocus()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is ctrl.window.transcript.edit)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        ctrl.window.grab().save(str(SHOTS / "review-window.png"))
+
+        def fill_in() -> None:
+            dialog = QApplication.activeModalWidget()
+            assert isinstance(dialog, RejectDialog)
+            dialog.grab().save(str(SHOTS / "reject-dialog.png"))
+            qtbot.keyClick(dialog.list, Qt.Key.Key_1)  # the first reason; the comment next
+            qtbot.keyClicks(dialog.comment, "it is 'some', not 'sum'")
+            qtbot.keyClick(dialog.comment, Qt.Key.Key_Return)
+
+        QTimer.singleShot(200, fill_in)
+        press(qtbot, Qt.Key.Key_R, C | A)
+        runner.drain()
+        qtbot.waitUntil(
+            lambda: (
+                all(d.sent for d in ctrl.review.engine.tables.decisions().values())
+                and ctrl.review.engine.tables.decisions() != {}
+            ),
+            timeout=20_000,
+        )
+        [decision] = ctrl.review.engine.tables.decisions().values()
+        assert (decision.outcome, decision.reason, decision.comment) == (
+            "rejected",
+            "transcript",
+            "it is 'some', not 'sum'",
+        )
+        assert decision.start_s is not None and not decision.error
+        ctrl.window.activateWindow()  # the dialog had it; offscreen nothing gives it back
+        qtbot.waitActive(ctrl.window)
+        ctrl.window.transcript.edit.setFocus()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is ctrl.window.transcript.edit)
+        press(qtbot, Qt.Key.Key_F9)
+        qtbot.waitUntil(lambda: ctrl.review.dashboard_dialog is not None, timeout=20_000)
+        dash = ctrl.review.dashboard_dialog
+        assert isinstance(dash, DashboardDialog)
+        assert dash.table.verticalHeaderItem(0).text() == "ann_a"
+        assert dash.table.item(0, 3).text() == "1"  # rejected
+        qtbot.wait(300)
+        dash.grab().save(str(SHOTS / "dashboard.png"))
+        dash.close()
+    finally:
+        ctrl.window.close()
+        runner.shutdown()
+        ctrl.project.store.close()
+        rev.close()
+
+    # the annotator's window: the item is back in the queue, marked, with the reason
+    ctrl, runner = window(qtbot, ann, "ann_a", tmp_path, review=False)
+    try:
+        rows = [
+            ctrl.window.queue.list.item(k).text() for k in range(ctrl.window.queue.list.count())
+        ]
+        assert sum(r.startswith("↩") for r in rows) == 1
+        back = next(k for k, r in enumerate(rows) if r.startswith("↩"))
+        ctrl.open_item(back)
+        qtbot.waitUntil(lambda: "Sent back by review" in ctrl.window.banner.text(), timeout=5_000)
+        assert "Transcript wrong or incomplete" in ctrl.window.banner.text()
+        assert "it is 'some', not 'sum'" in ctrl.window.banner.text()
+        ctrl.window.grab().save(str(SHOTS / "returned-item.png"))
+    finally:
+        ctrl.window.close()
+        runner.shutdown()
+        ctrl.project.store.close()
+        ann.close()
