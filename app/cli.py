@@ -24,7 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="earmark", description="Speech-data annotation workstation.")
     p.add_argument("--version", action="version", version=f"earmark {__version__}")
     sub = p.add_subparsers(dest="command")
-    sub.add_parser("demo", help="a throwaway server with the samples, and the workstation on it")
+    demo = sub.add_parser(
+        "demo", help="a throwaway server with the samples, and the workstation on it"
+    )
+    demo.add_argument(
+        "--review", action="store_true", help="as a reviewer, checking a colleague's work"
+    )
     con = sub.add_parser("connect", help="sign in to a server and work on its project")
     con.add_argument("server", nargs="?", default="", help="e.g. https://earmark.example.org")
     con.add_argument("--user", default="", help="your user name on that server")
@@ -117,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export":
             return cmd_export(args.path, args.format, args.output, args.all)
         if args.command == "demo":
-            return _launch("run_demo")
+            return _launch("run_demo", args.review)
         if args.command == "connect":
             return _launch("run_connect", args.server, args.user, args.review)
         path = getattr(args, "path", None)

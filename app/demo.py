@@ -15,12 +15,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from app.protocol import AnnotationPut, BatchPut
 from app.store.paths import resources_dir
+from app.sync.client import Client
 
 
 class DemoError(Exception):
@@ -34,6 +37,8 @@ class DemoServer:
     password: str
     folder: Path
     proc: subprocess.Popen[bytes]
+    reviewer: str = "demo-reviewer"
+    colleague: str = "demo-colleague"  # an annotator whose work the demo reviewer checks
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -75,7 +80,12 @@ def start_demo_server() -> DemoServer:
     password = secrets.token_urlsafe(16)
     tax = resources_dir() / "taxonomy"
     server("init")
-    server("user", "add", "demo", "--role", "annotator", "--password-stdin", stdin=password + "\n")
+    for name, role in (
+        ("demo", "annotator"),
+        ("demo-colleague", "annotator"),
+        ("demo-reviewer", "reviewer"),
+    ):
+        server("user", "add", name, "--role", role, "--password-stdin", stdin=password + "\n")
     server(
         "project",
         "create",
@@ -120,3 +130,38 @@ def start_demo_server() -> DemoServer:
         "The demo server did not start: "
         + (folder / "server.log").read_text(errors="replace")[-1500:]
     )
+
+
+def seed_submissions(demo: DemoServer, count: int = 6) -> int:
+    """The colleague submits `count` items as the ASR heard them (its errors included), so a
+    demo reviewer has work to check. Returns how many were submitted."""
+    tokens: dict[str, str] = {}
+    client = Client(
+        demo.url, save_refresh=lambda t: tokens.update(t=t), load_refresh=lambda: tokens.get("t")
+    )
+    try:
+        client.login(demo.colleague, demo.password, "")
+        project = client.projects()[0]
+        leased = client.lease(project.id, count)
+        items = {}
+        for k, t in enumerate(leased):
+            doc = {
+                "segments": [
+                    {
+                        "start_s": 0.0,
+                        "end_s": round(t.duration_s, 6),
+                        "text": t.asr_text,
+                        "slots": [s.model_dump() for s in t.predicted_slots],
+                    }
+                ],
+                "intent": t.predicted_intent,
+                "flags": [],
+                "status": "submitted",
+                "skip_reason": "",
+                "active_ms": 20_000 + 7_000 * k,
+                "submissions": 1,
+            }
+            items[str(uuid.uuid4())] = AnnotationPut(task_id=t.id, base_version=0, doc=doc)
+        return len(client.put_batch(BatchPut(items=items)).stored)
+    finally:
+        client.close()

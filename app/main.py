@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox, 
 
 from app.audio.player import Player
 from app.audio.vault import new_key
-from app.demo import DemoError, start_demo_server
+from app.demo import DemoError, seed_submissions, start_demo_server
 from app.editor import Editor
 from app.keymap import Cmd
 from app.pedals import PedalDevice, PedalReader, open_hid_pedal
@@ -120,8 +120,9 @@ def run_workstation(source: Path, preset: str | None = None) -> int:
     return int(code)
 
 
-def run_demo() -> int:
-    """A throwaway server with the samples, and the workstation signed in to it."""
+def run_demo(review: bool = False) -> int:
+    """A throwaway server with the samples, and the workstation signed in to it: as the demo
+    annotator, or with `review` as the demo reviewer checking a colleague's submissions."""
     app = application()
     try:
         demo = start_demo_server()
@@ -136,8 +137,12 @@ def run_demo() -> int:
         load_refresh=lambda: tokens.get("refresh"),
     )
     try:
-        client.login(demo.username, demo.password, "")
-        remote = open_remote(client, demo.username, new_key())  # the cache dies with the demo
+        user = demo.username
+        if review:
+            seed_submissions(demo)
+            user = demo.reviewer
+        client.login(user, demo.password, "")
+        remote = open_remote(client, user, new_key(), review=review)  # cache dies with the demo
         ctrl, runner = build_remote(remote)
     except (SyncError, LookupError) as exc:
         demo.stop()

@@ -186,7 +186,7 @@ def lease_reviews(db: Session, user: m.User, project_id: str, count: int) -> lis
             open_items.where(
                 (m.ReviewItem.leased_by.is_(None)) | (m.ReviewItem.lease_expires_at < now)
             )
-            .order_by(m.ReviewItem.created_at, m.ReviewItem.id)
+            .order_by(m.ReviewItem.created_at, m.Task.number)
             .limit(max(0, count - len(mine)))
             .with_for_update(skip_locked=True)
         )

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 
 from app.audio.vault import new_key
-from app.demo import start_demo_server
+from app.demo import seed_submissions, start_demo_server
 from app.main import build_remote
 from app.remote import open_remote
 from app.store.settings import Settings
@@ -67,6 +67,56 @@ def test_demo_annotates_against_the_server(qtbot, tmp_path: Path, pulse: str) ->
             env={"EARMARK_SERVER_DATA": str(demo.folder), "PATH": "/usr/bin:/bin"},
         ).stdout
         assert f"{first} please" in out and '"submitted"' in out
+        ctrl.window.close()
+        runner.shutdown()
+        ctrl.project.store.close()
+    finally:
+        client.close()
+        demo.stop()
+
+
+def test_demo_review_has_a_colleagues_work_to_check(qtbot, tmp_path: Path, pulse: str) -> None:
+    demo = start_demo_server()
+    tokens: dict[str, str] = {}
+    client = Client(
+        demo.url, save_refresh=lambda t: tokens.update(r=t), load_refresh=lambda: tokens.get("r")
+    )
+    try:
+        assert seed_submissions(demo) == 6
+        client.login(demo.reviewer, demo.password, "")
+        remote = open_remote(client, demo.reviewer, new_key(), review=True)
+        settings = Settings(QSettings(str(tmp_path / "r.ini"), QSettings.Format.IniFormat))
+        ctrl, runner = build_remote(remote, settings=settings, open_pedal=None)
+        qtbot.addWidget(ctrl.window)
+        ctrl.window.resize(1400, 900)
+        ctrl.window.show()
+        ctrl.window.activateWindow()
+        qtbot.waitActive(ctrl.window)
+        ctrl.start()
+        qtbot.waitUntil(
+            lambda: ctrl.clip is not None and len(ctrl.editor.tasks) == 6, timeout=20_000
+        )
+        assert "submitted by <b>demo-colleague</b>" in ctrl.review.panel.text()
+        assert "ASR → annotator:" in ctrl.review.panel.text()
+        # fix one word and accept, with the keyboard
+        ctrl.window.transcript.edit.setFocus()
+        qtbot.waitUntil(lambda: ctrl.window.transcript.edit.hasFocus())
+        press(qtbot, Qt.Key.Key_End, C)
+        type_text(qtbot, " now")
+        assert "now" in ctrl.review.panel.text()  # the diff follows the edit
+        press(qtbot, Qt.Key.Key_Return, C)
+        runner.drain()
+        qtbot.waitUntil(
+            lambda: (
+                [d.outcome for d in ctrl.review.engine.tables.decisions().values()] == ["fixed"]
+            ),
+            timeout=10_000,
+        )
+        qtbot.waitUntil(lambda: ctrl.editor.index == 1 and ctrl.clip is not None, timeout=10_000)
+        shots = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        qtbot.wait(300)
+        ctrl.window.grab().save(str(shots / "demo-review.png"))
         ctrl.window.close()
         runner.shutdown()
         ctrl.project.store.close()
