@@ -72,6 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     pol.add_argument("--first", type=int, help="review all of each annotator's first N items")
     pol.add_argument("--rate", type=float, help="then this share of the rest, e.g. 0.1")
     pol.add_argument("--reasons", type=Path, help='JSON list of {"code": .., "title": ..}')
+    for what in ("case", "punctuation", "tags"):
+        pol.add_argument(
+            f"--keep-{what}",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help=f"before WER/CER, keep {what} (default: normalised away)",
+        )
     serve = sub.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
@@ -137,7 +144,24 @@ def _review_policy(db: Session, args: argparse.Namespace) -> int:
     if args.rate is not None:
         policy.rate = args.rate
     if args.reasons is not None:
-        policy.reasons = [ReasonCode(**r) for r in json.loads(args.reasons.read_text())]
+        try:
+            policy.reasons = [ReasonCode(**r) for r in json.loads(args.reasons.read_text())]
+        except (OSError, TypeError, ValueError) as exc:
+            _say(
+                f"earmark-server: {args.reasons} is not a JSON list of "
+                f'{{"code": ..., "title": ...}} ({exc})'
+            )
+            return 2
+        if not policy.reasons:
+            _say("earmark-server: a project needs at least one reason code to reject with")
+            return 2
+    norm = policy.normalisation
+    if args.keep_case is not None:
+        norm.lowercase = not args.keep_case
+    if args.keep_punctuation is not None:
+        norm.strip_punctuation = not args.keep_punctuation
+    if args.keep_tags is not None:
+        norm.drop_tags = not args.keep_tags
     try:
         project.review_policy = ReviewPolicy.model_validate(policy.model_dump()).model_dump()
     except ValueError as exc:

@@ -236,3 +236,22 @@ def test_fix_and_accept_exports_the_reviewers_version(world: World, tmp_path: Pa
         f"/api/v1/projects/{world.project_id}/quality?annotator=ann_b", headers=rev.headers()
     ).json()
     assert q["annotators"]["ann_b"]["wer"] == 0.75 and list(q["annotators"]) == ["ann_b"]
+
+
+def test_the_admin_sets_the_policy_from_the_command_line(world: World, tmp_path: Path) -> None:
+    reasons = tmp_path / "reasons.json"
+    reasons.write_text(json.dumps([{"code": "asr", "title": "Left as the ASR heard it"}]))
+    argv = ["--db", world.url, "project", "review-policy", "va", "--first", "3", "--rate", "0.5"]
+    assert cli.main([*argv, "--reasons", str(reasons), "--keep-tags"]) == 0
+    with world.session() as db:
+        project = db.get(m.Project, world.project_id)
+        assert project is not None
+        policy = review.policy_of(project)
+    assert (policy.first_n, policy.rate, [r.code for r in policy.reasons]) == (3, 0.5, ["asr"])
+    assert not policy.normalisation.drop_tags and policy.normalisation.lowercase
+    reasons.write_text("not json")
+    assert cli.main([*argv, "--reasons", str(reasons)]) == 2
+    assert cli.main([*argv[:-1], "1.5"]) == 2  # a share above 1 is refused, nothing changes
+    with world.session() as db:
+        project = db.get(m.Project, world.project_id)
+        assert project is not None and review.policy_of(project).rate == 0.5
