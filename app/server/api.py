@@ -195,9 +195,9 @@ def create_app(db_url: str, data: Path, demo: bool = False) -> FastAPI:
     def put(annotation_id: str, body: AnnotationPut, user: User, s: DB) -> AnnotationOut:
         _check_uuid(annotation_id)
         try:
-            out = svc.put_annotation(s, user, annotation_id, body)
-            s.flush()
-            review.sample_submissions(s, user, [annotation_id])
+            sampler = review.Sampler(s, user, {body.task_id})
+            out = svc.put_annotation(s, user, annotation_id, body, sampler)
+            sampler.finish()
             s.commit()
             return out
         except svc.Stale as exc:
@@ -208,9 +208,9 @@ def create_app(db_url: str, data: Path, demo: bool = False) -> FastAPI:
     def batch(body: BatchPut, user: User, s: DB) -> BatchResult:
         for ann_id in body.items:
             _check_uuid(ann_id)
-        result = svc.put_many(s, user, body.items)
-        s.flush()
-        review.sample_submissions(s, user, list(result.stored))
+        sampler = review.Sampler(s, user, {p.task_id for p in body.items.values()})
+        result = svc.put_many(s, user, body.items, sampler)
+        sampler.finish()
         s.commit()
         return result
 

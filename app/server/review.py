@@ -13,7 +13,7 @@ import hmac
 import time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app.protocol import (
@@ -25,6 +25,7 @@ from app.protocol import (
 )
 from app.server import models as m
 from app.server.audit import audit
+from app.server.models import new_id
 from app.server.quality import Reviewed, figures
 from app.server.service import Forbidden, NotFound, feed, task_out
 
@@ -65,13 +66,17 @@ def _draw(key: bytes, annotation_id: str, submission: int) -> float:
 
 
 class Sampler:
-    """Decides, for the submissions of one batch, which go to review; one count query per
-    annotator and project however large the batch."""
+    """The review sampler for one batch of puts (service.put_many's `sample` hook): one query
+    for the batch's projects, one count per project, one insert for the items picked."""
 
-    def __init__(self, db: Session, user: m.User) -> None:
+    def __init__(self, db: Session, user: m.User, task_ids: set[str]) -> None:
         self.db, self.user = db, user
+        self.now = time.time()
+        rows = db.execute(select(m.Task.id, m.Task.project_id).where(m.Task.id.in_(task_ids)))
+        self._project_of: dict[str, str] = {t: p for t, p in rows}
         self._projects: dict[str, tuple[m.Project, ReviewPolicy]] = {}
         self._submitted: dict[str, int] = {}  # project -> this annotator's submitted items
+        self._picked: list[dict[str, Any]] = []
 
     def _project(self, project_id: str) -> tuple[m.Project, ReviewPolicy]:
         if project_id not in self._projects:
@@ -92,55 +97,45 @@ class Sampler:
             )
         return self._projects[project_id]
 
-    def submitted(self, ann: m.Annotation, task: m.Task, now: float) -> None:
-        """Called when a put stored a document; acts only on a new submission."""
-        doc = ann.doc
+    def __call__(
+        self, ann_id: str, task_id: str, doc: dict[str, Any], prior: int, state: str | None
+    ) -> tuple[int, str | None]:
+        """(submissions, review state) after storing `doc`; acts only on a new submission."""
         count = int(doc.get("submissions", 0)) if doc.get("status") == "submitted" else 0
-        if count <= ann.submissions:
-            return
-        first = ann.submissions == 0
-        project, policy = self._project(task.project_id)
-        if first:
-            self._submitted[task.project_id] += 1
-        ann.submissions = count
-        if ann.review_state == "rejected":
+        project_id = self._project_of.get(task_id)
+        if count <= prior or project_id is None:
+            return prior, state
+        project, policy = self._project(project_id)
+        if prior == 0:
+            self._submitted[project_id] += 1
+        if state == "rejected":
             pick = True  # the fixed item goes back to review
-        elif first and self._submitted[task.project_id] <= policy.first_n:
+        elif prior == 0 and self._submitted[project_id] <= policy.first_n:
             pick = True
         else:
-            pick = _draw(project.pseudonym_key, ann.id, count) < policy.rate
+            pick = _draw(project.pseudonym_key, ann_id, count) < policy.rate
         if not pick:
-            ann.review_state = "not_sampled"
-            return
-        ann.review_state = "pending"
-        self.db.add(
-            m.ReviewItem(
-                project_id=task.project_id,
-                task_id=task.id,
-                annotation_id=ann.id,
-                annotator_id=self.user.id,
-                submission=count,
-                doc=doc,
-                created_at=now,
-                done=False,
-            )
+            return count, "not_sampled"
+        self._picked.append(
+            {
+                "id": new_id(),
+                "project_id": project_id,
+                "task_id": task_id,
+                "annotation_id": ann_id,
+                "annotator_id": self.user.id,
+                "submission": count,
+                "doc": doc,
+                "created_at": self.now,
+                "done": False,
+            }
         )
+        return count, "pending"
 
-
-def sample_submissions(db: Session, user: m.User, annotation_ids: list[str]) -> None:
-    """After a put: send the new submissions among the stored annotations to review or not."""
-    if not annotation_ids:
-        return
-    now = time.time()
-    sampler = Sampler(db, user)
-    rows = db.execute(
-        select(m.Annotation, m.Task)
-        .join(m.Task)
-        .where(m.Annotation.id.in_(annotation_ids), m.Annotation.user_id == user.id)
-        .order_by(m.Annotation.id)
-    )
-    for ann, task in rows:
-        sampler.submitted(ann, task, now)
+    def finish(self) -> None:
+        """Store the items picked (after the batch's annotations)."""
+        if self._picked:
+            self.db.execute(insert(m.ReviewItem), self._picked)
+            self._picked = []
 
 
 def _item_out(db: Session, item: m.ReviewItem) -> ReviewItemOut:

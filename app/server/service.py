@@ -6,9 +6,10 @@ Every query is scoped by the caller; an object outside the caller's scope is Not
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.protocol import (
@@ -153,9 +154,15 @@ def audio(db: Session, store: AudioStore, user: m.User, task_id: str) -> tuple[m
     return t, data
 
 
-def put_annotation(db: Session, user: m.User, ann_id: str, put: AnnotationPut) -> AnnotationOut:
+# (annotation id, task id, document, submissions so far, review state) -> the new two
+SampleHook = Callable[[str, str, dict[str, Any], int, str | None], tuple[int, str | None]]
+
+
+def put_annotation(
+    db: Session, user: m.User, ann_id: str, put: AnnotationPut, sample: SampleHook | None = None
+) -> AnnotationOut:
     """Idempotent on the UUID; a stale base is stored as a conflict and raised, never applied."""
-    result = put_many(db, user, {ann_id: put})
+    result = put_many(db, user, {ann_id: put}, sample)
     if ann_id in result.conflicts:
         raise Stale(result.conflicts[ann_id])
     if ann_id in result.refused:
@@ -163,11 +170,14 @@ def put_annotation(db: Session, user: m.User, ann_id: str, put: AnnotationPut) -
     return AnnotationOut(id=ann_id, task_id=put.task_id, version=result.stored[ann_id], doc=put.doc)
 
 
-def put_many(db: Session, user: m.User, items: dict[str, AnnotationPut]) -> BatchResult:
+def put_many(
+    db: Session, user: m.User, items: dict[str, AnnotationPut], sample: SampleHook | None = None
+) -> BatchResult:
     """The batch form of put_annotation, with the same rules, in a few queries.
 
-    One query for the annotations the batch names, one for the tasks it may touch, and one
-    audit row listing every annotation stored.
+    One query for the annotations the batch names, one for the tasks it may touch, one insert
+    for the new annotations, and one audit row listing every annotation stored. `sample` sees
+    every stored document (the review sampler, app/server/review.py).
     """
     now = time.time()
     result = BatchResult(stored={}, conflicts={}, refused={})
@@ -203,24 +213,31 @@ def put_many(db: Session, user: m.User, items: dict[str, AnnotationPut]) -> Batc
                     m.Annotation.user_id == user.id,
                     m.Task.deleted.is_(False),
                 )
+                .distinct()
             )
         )
     stored: list[str] = []
+    fresh: list[dict[str, Any]] = []
     for ann_id, put in items.items():
         row = existing.get(ann_id)
         if row is None:
             if put.task_id not in visible or put.base_version != 0:
                 result.refused[ann_id] = "not found"
                 continue
-            db.add(
-                m.Annotation(
-                    id=ann_id,
-                    task_id=put.task_id,
-                    user_id=user.id,
-                    version=1,
-                    doc=put.doc,
-                    updated_at=now,
-                )
+            submissions, state = (0, None)
+            if sample is not None:
+                submissions, state = sample(ann_id, put.task_id, put.doc, 0, None)
+            fresh.append(
+                {
+                    "id": ann_id,
+                    "task_id": put.task_id,
+                    "user_id": user.id,
+                    "version": 1,
+                    "doc": put.doc,
+                    "updated_at": now,
+                    "submissions": submissions,
+                    "review_state": state,
+                }
             )
             result.stored[ann_id] = 1
             stored.append(ann_id)
@@ -245,8 +262,14 @@ def put_many(db: Session, user: m.User, items: dict[str, AnnotationPut]) -> Batc
         else:
             row.version += 1
             row.doc, row.updated_at = put.doc, now
+            if sample is not None:
+                row.submissions, row.review_state = sample(
+                    ann_id, row.task_id, put.doc, row.submissions, row.review_state
+                )
             result.stored[ann_id] = row.version
             stored.append(ann_id)
+    if fresh:
+        db.execute(insert(m.Annotation), fresh)  # one statement, not one ORM object each
     if stored:
         audit(db, user.id, "submission", "", annotations=stored)
     return result

@@ -56,8 +56,9 @@ def test_sampler_hits_its_share_and_never_hands_out_own_work(world: World) -> No
                 for t in tasks[k : k + 250]
             }
             for _ in range(2):
-                result = service.put_many(db, admin, items)
-                review.sample_submissions(db, admin, list(result.stored))
+                sampler = review.Sampler(db, admin, {p.task_id for p in items.values()})
+                service.put_many(db, admin, items, sampler)
+                sampler.finish()
         db.commit()
         picked = db.scalar(
             select(func.count(m.ReviewItem.id)).where(m.ReviewItem.annotator_id == admin.id)

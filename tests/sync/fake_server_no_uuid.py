@@ -16,7 +16,7 @@ from app.server.cli import main
 
 
 def fake_put_without_uuid_check(
-    db: Session, user: m.User, ann_id: str, put: AnnotationPut
+    db: Session, user: m.User, ann_id: str, put: AnnotationPut, sample: object = None
 ) -> AnnotationOut:
     service.visible_task(db, user, put.task_id)
     row = m.Annotation(
@@ -32,7 +32,7 @@ def fake_put_without_uuid_check(
 
 
 def fake_put_many_without_uuid_check(
-    db: Session, user: m.User, items: dict[str, AnnotationPut]
+    db: Session, user: m.User, items: dict[str, AnnotationPut], sample: object = None
 ) -> BatchResult:
     result = BatchResult(stored={}, conflicts={}, refused={})
     for ann_id, put in items.items():
