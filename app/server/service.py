@@ -311,6 +311,13 @@ def delete_task(db: Session, store: AudioStore, admin: m.User, task_id: str) -> 
     holders = set(db.scalars(select(m.Annotation.user_id).where(m.Annotation.task_id == task_id)))
     if t.leased_by:
         holders.add(t.leased_by)
+    items = select(m.ReviewItem.id).where(m.ReviewItem.task_id == task_id)
+    holders |= {  # reviewers holding it now, or who decided on it: they have a copy too
+        u
+        for u in db.scalars(select(m.ReviewItem.leased_by).where(m.ReviewItem.task_id == task_id))
+        if u
+    }
+    holders |= set(db.scalars(select(m.Review.reviewer_id).where(m.Review.item_id.in_(items))))
     for a in db.scalars(select(m.Annotation).where(m.Annotation.task_id == task_id)):
         db.delete(a)
     store.delete(t.id)

@@ -502,6 +502,33 @@ class ReviewTables:
                     c.execute(f"DELETE FROM {table} WHERE {col} = ?", (item_id,))
         return stale
 
+    def cursor(self) -> int:
+        return int(self.store.meta("review_cursor") or 0)
+
+    def purge(self, task_ids: list[str], cursor: int) -> list[str]:
+        """Recordings deleted on the server: every item of them goes, decided or not, with the
+        feed's cursor in the same transaction. Returns the items removed."""
+        with self.store._tx() as c:
+            gone = [
+                r[0]
+                for t in task_ids
+                for r in c.execute("SELECT item_id FROM review_items WHERE task_id = ?", (t,))
+            ]
+            for item_id in gone:
+                for table, col in (
+                    ("annotations", "task_id"),
+                    ("outbox", "task_id"),
+                    ("decisions", "item_id"),
+                    ("review_items", "item_id"),
+                    ("tasks", "id"),
+                ):
+                    c.execute(f"DELETE FROM {table} WHERE {col} = ?", (item_id,))
+            c.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('review_cursor', ?)",
+                (str(cursor),),
+            )
+        return gone
+
     def items(self) -> dict[str, ReviewItem]:
         with self.store._lock:
             rows = self.store._db.execute(

@@ -82,8 +82,21 @@ class ReviewEngine:
                 refused.append(why)
         return sent, refused
 
+    def _purge_deleted(self) -> list[str]:
+        """The feed's tombstones: recordings deleted on the server leave this machine."""
+        gone: list[str] = []
+        since = self.tables.cursor()
+        while True:
+            page = self.client.changes(since)
+            deleted = [c.task_id for c in page.changes if c.kind == "deleted"]
+            gone += self.tables.purge(deleted, page.next_since)
+            since = page.next_since
+            if not page.more:
+                return gone
+
     def pull(self) -> tuple[int, list[str]]:
-        """(items new here, items dropped because their lease went elsewhere)."""
+        """(items new here, items dropped: deleted on the server, or leased elsewhere)."""
+        gone = self._purge_deleted()
         leased = self.client.review_leases(self.project_id, LEASE_COUNT)
         known = set(self.tables.items())
         rows = []
@@ -95,7 +108,9 @@ class ReviewEngine:
                     raise SyncError("A recording arrived damaged; it is fetched again next time.")
                 seal(data, self.key, path)
             rows.append(self._row(item, path, k))
-        dropped = self.tables.apply_items(rows)
+        dropped = gone + self.tables.apply_items(rows)
+        for item_id in dropped:
+            (self.audio_dir / f"{item_id}{SUFFIX}").unlink(missing_ok=True)
         return len([i for i in leased if i.id not in known]), dropped
 
     @staticmethod

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
+
+import httpx
 
 from app.audio.vault import new_key
 from app.editor import Editor, InlineRunner
@@ -115,6 +118,48 @@ def test_reject_fix_accept_and_the_figures(server: Server, tmp_path: Path) -> No
         assert a.wer is not None and abs(a.wer - 1 / 7) < 1e-9
         out = server.cli("export", "va", "--accepted-only")
         assert '"play some jazz by nina simone please"' in out and '"outcome": "fixed"' in out
+    finally:
+        for c in (ann_client, rev_client):
+            c.close()
+        ann_store.close()
+        rev_store.close()
+
+
+def test_a_deleted_recording_leaves_the_reviewers_machine(server: Server, tmp_path: Path) -> None:
+    ann_client, rev_client = client_for(server, "ann_a"), client_for(server, "rev")
+    ann_store, rev_store = Store(tmp_path / "ann.sqlite3"), Store(tmp_path / "rev.sqlite3")
+    ann = SyncEngine(ann_store, ann_client, server.project_id, tmp_path / "a-audio", new_key())
+    rev = ReviewEngine(rev_store, rev_client, server.project_id, tmp_path / "r-audio", new_key())
+    try:
+        ann.sync_once()
+        editor = Editor(ann_store, InlineRunner())
+        editor.resume()
+        for text in ("first", "second"):
+            editor.apply("Typing", ops.set_text, 0, text)
+            assert editor.submit_and_next(lambda _a: [])
+        ann.sync_once()
+        assert rev.sync_once().assigned == 2
+        items = rev.tables.items()
+        decided, open_one = sorted(items, key=lambda i: items[i].doc["segments"][0]["text"])
+        reviewer = Editor(rev_store, InlineRunner())
+        reviewer.resume()
+        reviewer.open_task([t.id for t in reviewer.tasks].index(decided))
+        assert reviewer.annotation is not None
+        rev.tables.decide(rev.decision(decided, str(uuid.uuid4()), reviewer.annotation))
+        rev.sync_once()
+        audio = {i: Path(t.audio_path) for t in rev_store.tasks() for i in [t.id]}
+        assert all(p.exists() for p in audio.values())
+        for item in (decided, open_one):
+            r = httpx.delete(
+                f"{server.url}/api/v1/tasks/{items[item].task_id}",
+                headers={"Authorization": f"Bearer {server.admin_token}"},
+            )
+            assert r.status_code == 204
+        status = rev.sync_once()
+        assert sorted(status.removed) == sorted([decided, open_one])
+        assert rev.tables.items() == {} and rev.tables.decisions() == {}
+        assert rev_store.tasks() == [] and rev_store.annotations() == {}
+        assert not any(p.exists() for p in audio.values())
     finally:
         for c in (ann_client, rev_client):
             c.close()
