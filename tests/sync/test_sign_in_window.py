@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QInputDialog
 
-from app.main import connect
+from app.main import choose_project, connect
 from app.store import secrets
+from app.sync.client import Client
 from app.tasks import QtRunner
 from app.ui.sign_in_dialog import SignInDialog
 from tests.sync.conftest import PASSWORD, Server
@@ -53,3 +54,37 @@ def test_sign_in_dialog_then_keyring(qtbot, server: Server, tmp_path: Path) -> N
     again[0].close()
     secrets.delete_refresh_token(server.url, "ann_a")
     runner.shutdown()
+
+
+def test_a_server_with_several_projects_asks_which(qtbot, server: Server, tmp_path: Path) -> None:
+    tax = Path(__file__).resolve().parents[2] / "resources" / "taxonomy"
+    server.cli(
+        "project", "create", "second", "--taxonomy", str(tax / "earmark-taxonomy.json"),
+        "--conventions", str(tax / "earmark-conventions.json"),
+    )  # fmt: skip
+    tokens: dict[str, str] = {}
+    client = Client(
+        server.url, save_refresh=lambda t: tokens.update(t=t), load_refresh=lambda: tokens.get("t")
+    )
+    client.login("ann_a", PASSWORD, server.code("ann_a"))
+    offered: list[list[str]] = []
+
+    def pick(name: str | None) -> None:
+        dlg = QApplication.activeModalWidget()
+        assert isinstance(dlg, QInputDialog)
+        offered.append(list(dlg.comboBoxItems()))
+        if name is None:
+            dlg.reject()
+        else:
+            dlg.setTextValue(name)
+            dlg.accept()
+
+    try:
+        QTimer.singleShot(100, lambda: pick("second"))
+        chosen = choose_project(client)
+        second = next(p.id for p in client.projects() if p.name == "second")
+        assert chosen == second and offered == [["second", "va"]]
+        QTimer.singleShot(100, lambda: pick(None))
+        assert choose_project(client) is None  # cancelled: nothing opens
+    finally:
+        client.close()
