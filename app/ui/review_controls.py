@@ -110,7 +110,9 @@ class ReviewControls:
         if a is not None and 0 <= editor.segment < len(a.segments):
             seg = a.segments[editor.segment]
             span = (seg.start_s, seg.end_s)
-        dialog = RejectDialog(self.ctrl.window, self.reasons, span)
+        task = editor.task
+        duration = task.duration_s if task is not None else 0.0
+        dialog = RejectDialog(self.ctrl.window, self.reasons, span, duration)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self._decide(dialog.reason(), dialog.comment.text().strip(), dialog.pinned())

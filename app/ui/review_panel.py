@@ -7,12 +7,13 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -101,7 +102,11 @@ class RejectDialog(QDialog):
     """A reason code (digits pick), a comment, and the time range it is about."""
 
     def __init__(
-        self, parent: QWidget | None, reasons: list[ReasonCode], span: tuple[float, float] | None
+        self,
+        parent: QWidget | None,
+        reasons: list[ReasonCode],
+        span: tuple[float, float] | None,
+        duration_s: float = 0.0,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Reject: send back to the annotator")
@@ -110,16 +115,24 @@ class RejectDialog(QDialog):
         for k, r in enumerate(reasons):
             self.list.addItem(f"{k + 1}  {r.title}")
         self.list.setCurrentRow(0)
+        self.list.installEventFilter(self)
         self.comment = QLineEdit()
         self.comment.setPlaceholderText("What to fix (the annotator sees this)")
-        self.pin = QCheckBox()
-        self.span = span
+        self.pin = QCheckBox("About the time range (the current segment's, or type one):")
+        self.start, self.end = QDoubleSpinBox(), QDoubleSpinBox()
+        for box in (self.start, self.end):
+            box.setDecimals(2)
+            box.setSuffix(" s")
+            box.setRange(0.0, max(duration_s, span[1] if span else 0.0))
+            box.setSingleStep(0.1)
         if span is not None:
-            self.pin.setText(f"About {span[0]:.2f}–{span[1]:.2f} s (the current segment)")
-            self.pin.setChecked(True)
-        else:
-            self.pin.setText("No segment to pin the comment to")
-            self.pin.setEnabled(False)
+            self.start.setValue(span[0])
+            self.end.setValue(span[1])
+        self.pin.setChecked(span is not None)
+        self.pin.toggled.connect(self.start.setEnabled)
+        self.pin.toggled.connect(self.end.setEnabled)
+        self.start.setEnabled(span is not None)
+        self.end.setEnabled(span is not None)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -132,23 +145,36 @@ class RejectDialog(QDialog):
         lay.addWidget(QLabel("Comment:"))
         lay.addWidget(self.comment)
         lay.addWidget(self.pin)
+        times = QHBoxLayout()
+        times.addWidget(QLabel("from"))
+        times.addWidget(self.start)
+        times.addWidget(QLabel("to"))
+        times.addWidget(self.end)
+        times.addStretch(1)
+        lay.addLayout(times)
         lay.addWidget(buttons)
         self.list.setFocus()
         self.resize(460, 380)
 
-    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        text = e.text()
-        if not self.comment.hasFocus() and text.isdigit() and 1 <= int(text) <= len(self.reasons):
-            self.list.setCurrentRow(int(text) - 1)
-            self.comment.setFocus()
-            return
-        super().keyPressEvent(e)
+    def eventFilter(self, watched: QObject, e: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """A digit in the reason list picks that reason and moves on to the comment."""
+        if watched is self.list and e.type() == QEvent.Type.KeyPress:
+            assert isinstance(e, QKeyEvent)
+            text = e.text()
+            if text.isdigit() and 1 <= int(text) <= len(self.reasons):
+                self.list.setCurrentRow(int(text) - 1)
+                self.comment.setFocus()
+                return True
+        return super().eventFilter(watched, e)
 
     def reason(self) -> str:
         return self.reasons[max(0, self.list.currentRow())].code
 
     def pinned(self) -> tuple[float, float] | None:
-        return self.span if self.pin.isChecked() else None
+        if not self.pin.isChecked():
+            return None
+        a, b = sorted((self.start.value(), self.end.value()))
+        return (a, b) if b > a else None
 
 
 class DashboardDialog(QDialog):
@@ -192,9 +218,15 @@ class DashboardDialog(QDialog):
                     symbolBrush=color,
                     name=who,
                 )
-        if not any(d.wer is not None for f in q.annotators.values() for d in f.wer_by_day):
+        top = max(
+            (100 * d.wer for f in q.annotators.values() for d in f.wer_by_day if d.wer is not None),
+            default=None,
+        )
+        if top is None:
             self.wer_plot.addItem(_note("No reviewed item has a reference transcript yet."))
-        self.confusion = pg.PlotWidget(title="Intent: annotator (rows) × reference (columns)")
+        else:
+            self.wer_plot.setYRange(0, top * 1.15 or 1.0)
+        self.confusion = pg.PlotWidget(title="Intent: annotator's (rows) × reference")
         self.confusion.setBackground("w")
         labels = q.intent_confusion.labels
         counts = np.array(q.intent_confusion.counts or [[0]], dtype=float)
