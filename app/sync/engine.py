@@ -18,7 +18,8 @@ from app.audio.vault import SUFFIX, opens_with, seal
 from app.model.slots import Slot
 from app.model.task import Task
 from app.protocol import AnnotationPut, BatchPut, Change, TaskOut
-from app.store.db import ReviewNote, Store, SyncTables
+from app.store.db import Store
+from app.store.sync_tables import ReviewNote, SyncTables
 from app.sync.client import Client, Offline, SyncError
 
 log = logging.getLogger(__name__)
@@ -130,20 +131,7 @@ class SyncEngine:
         return len(fresh), removed
 
     def _task(self, t: TaskOut, position: int) -> Task:
-        return Task(
-            id=t.id,
-            audio_path=str(self._audio_path(t.id)),
-            duration_s=t.duration_s,
-            sample_rate_hz=t.sample_rate_hz,
-            channels=t.channels,
-            asr_text=t.asr_text,
-            predicted_intent=t.predicted_intent,
-            predicted_slots=tuple(
-                Slot(s.type, s.start_word, s.end_word) for s in t.predicted_slots
-            ),
-            position=position,
-            title=f"Item {t.number}" if t.number else "",
-        )
+        return task_from(t, t.id, self._audio_path(t.id), position)
 
     def sync_once(self) -> SyncStatus:
         """One pass; never raises for the network: the status says what happened."""
@@ -164,6 +152,23 @@ class SyncEngine:
         status.pending = len(self.tables.pending())
         status.conflicts = len(self.tables.conflicts())
         return status
+
+
+def task_from(t: TaskOut, local_id: str, audio: Path, position: int, who: str = "") -> Task:
+    """A queue entry for a server's task; named by its number, with whose work it is (review)."""
+    title = f"Item {t.number}" if t.number else ""
+    return Task(
+        id=local_id,
+        audio_path=str(audio),
+        duration_s=t.duration_s,
+        sample_rate_hz=t.sample_rate_hz,
+        channels=t.channels,
+        asr_text=t.asr_text,
+        predicted_intent=t.predicted_intent,
+        predicted_slots=tuple(Slot(s.type, s.start_word, s.end_word) for s in t.predicted_slots),
+        position=position,
+        title=f"{title} · {who}" if who else title,
+    )
 
 
 def _note(c: Change) -> ReviewNote:

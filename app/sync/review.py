@@ -15,12 +15,12 @@ from typing import Any
 
 from app.audio.vault import SUFFIX, opens_with, seal
 from app.model.annotation import Annotation, Status
-from app.model.slots import Slot
 from app.model.task import Task
 from app.protocol import ReviewItemOut, ReviewPut
-from app.store.db import Decision, ReviewItem, ReviewNote, ReviewTables, Store
+from app.store.db import Store
+from app.store.sync_tables import Decision, ReviewItem, ReviewNote, ReviewTables
 from app.sync.client import AlreadyReviewed, Client, Offline, ServerError, SyncError
-from app.sync.engine import BACKOFF_MAX_S, SyncStatus
+from app.sync.engine import BACKOFF_MAX_S, SyncStatus, task_from
 
 log = logging.getLogger(__name__)
 LEASE_COUNT = 20
@@ -116,20 +116,7 @@ class ReviewEngine:
     @staticmethod
     def _row(item: ReviewItemOut, path: Path, position: int) -> tuple[Task, ReviewItem, Annotation]:
         t = item.task
-        task = Task(
-            id=item.id,
-            audio_path=str(path),
-            duration_s=t.duration_s,
-            sample_rate_hz=t.sample_rate_hz,
-            channels=t.channels,
-            asr_text=t.asr_text,
-            predicted_intent=t.predicted_intent,
-            predicted_slots=tuple(
-                Slot(s.type, s.start_word, s.end_word) for s in t.predicted_slots
-            ),
-            position=position,
-            title=f"Item {t.number} · {item.annotator}",
-        )
+        task = task_from(t, item.id, path, position, item.annotator)
         first = replace(Annotation.from_json(item.doc), status=Status.TODO, active_ms=0)
         return task, ReviewItem(item.id, t.id, item.annotator, item.submission, item.doc), first
 

@@ -24,9 +24,9 @@ from app.model.checks import submission_problems
 from app.model.taxonomy import most_used
 from app.pedals import PedalEvent
 from app.project import ImportReport, Progress, Project, scan_source
-from app.store.db import ReviewNote
 from app.store.paths import decode_cache_dir, peak_cache_dir
 from app.store.settings import Preferences, Settings
+from app.store.sync_tables import ReviewNote
 from app.sync.engine import SyncEngine, SyncStatus
 from app.tasks import QtRunner, log_failure
 from app.ui.actions import Actions

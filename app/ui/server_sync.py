@@ -6,7 +6,7 @@ from typing import Any
 
 from app.keymap import Cmd
 from app.model.annotation import Annotation
-from app.store.db import ReviewNote
+from app.store.sync_tables import ReviewNote
 from app.sync.engine import SyncStatus
 
 SYNC_EVERY_S = 10.0

@@ -1,0 +1,328 @@
+"""What sync keeps beside the annotations: the annotator's ids, versions, cursor, conflicts
+and review notes (SyncTables), and a reviewer's items and decisions (ReviewTables).
+
+Both write through the store's lock, one transaction per call (app/store/db.py).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from app.model.annotation import Annotation
+from app.model.task import Task
+from app.store.db import Store, forget, upsert_task
+
+# where an annotator's item lives here (tasks last: the others refer to it)
+TASK_ROWS = (
+    ("annotations", "task_id"),
+    ("outbox", "task_id"),
+    ("remote", "task_id"),
+    ("review_notes", "task_id"),
+    ("tasks", "id"),
+)
+# where a reviewer's undecided item lives (an item is a task here, by its item id)
+ITEM_ROWS = (
+    ("annotations", "task_id"),
+    ("outbox", "task_id"),
+    ("review_items", "item_id"),
+    ("tasks", "id"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    task_id: str
+    annotation_id: str
+    rev: int
+    server_version: int
+    doc: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewNote:
+    """A reviewer's decision on one of this annotator's submissions, from the feed."""
+
+    task_id: str
+    outcome: str  # accepted, fixed, rejected
+    reason: str = ""
+    reason_title: str = ""
+    comment: str = ""
+    start_s: float | None = None
+    end_s: float | None = None
+    submission: int = 0
+    submitted_since: int = 0  # the annotation's submission count now
+
+    @property
+    def returned(self) -> bool:
+        """Rejected, and not submitted again since."""
+        return self.outcome == "rejected" and self.submitted_since <= self.submission
+
+
+class SyncTables:
+    """What the sync engine keeps beside the annotations: ids, versions, cursor, conflicts."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def cursor(self) -> int:
+        return int(self.store.meta("sync_cursor") or 0)
+
+    def pending(self) -> list[Pending]:
+        """Items whose newest local revision the server has not acknowledged."""
+        with self.store._lock:
+            rows = self.store._db.execute(
+                "SELECT a.task_id, r.annotation_id, a.rev, r.server_version, a.doc"
+                " FROM annotations a JOIN remote r ON r.task_id = a.task_id"
+                " WHERE a.rev > r.pushed_rev AND r.conflict IS NULL ORDER BY a.task_id"
+            ).fetchall()
+        return [Pending(r[0], r[1], int(r[2]), int(r[3]), json.loads(r[4])) for r in rows]
+
+    def pushed(self, acks: list[tuple[str, int, int]]) -> None:
+        """(task, local revision sent, server version now) for every acknowledged put."""
+        with self.store._tx() as c:
+            for task_id, rev, version in acks:
+                c.execute(
+                    "UPDATE remote SET pushed_rev = MAX(pushed_rev, ?), server_version = ?"
+                    " WHERE task_id = ?",
+                    (rev, version, task_id),
+                )
+                c.execute("DELETE FROM outbox WHERE task_id = ? AND rev <= ?", (task_id, rev))
+
+    def conflicted(self, task_id: str, server_version: int, server_doc: dict[str, Any]) -> None:
+        with self.store._tx() as c:
+            c.execute(
+                "UPDATE remote SET conflict = ? WHERE task_id = ?",
+                (json.dumps({"version": server_version, "doc": server_doc}), task_id),
+            )
+
+    def conflicts(self) -> dict[str, dict[str, Any]]:
+        with self.store._lock:
+            rows = self.store._db.execute(
+                "SELECT task_id, conflict FROM remote WHERE conflict IS NOT NULL"
+            ).fetchall()
+        return {r[0]: json.loads(r[1]) for r in rows}
+
+    def keep_mine(self, task_id: str) -> None:
+        """Resolve a conflict by sending the local version over the server's."""
+        with self.store._tx() as c:
+            row = c.execute("SELECT conflict FROM remote WHERE task_id = ?", (task_id,)).fetchone()
+            if row and row[0]:
+                version = int(json.loads(row[0])["version"])
+                c.execute(
+                    "UPDATE remote SET conflict = NULL, server_version = ?, pushed_rev = 0"
+                    " WHERE task_id = ?",
+                    (version, task_id),
+                )
+
+    def apply_page(
+        self,
+        tasks: list[Task],
+        purge: list[str],
+        drop: list[str],
+        new_ids: dict[str, str],
+        cursor: int,
+        notes: list[ReviewNote] = (),  # type: ignore[assignment]
+    ) -> None:
+        """One page of the feed and the cursor after it, in one transaction."""
+        with self.store._tx() as c:
+            for n in notes:  # the newest review of an item is the one that counts
+                c.execute(
+                    "INSERT OR REPLACE INTO review_notes(task_id, outcome, reason, reason_title,"
+                    " comment, start_s, end_s, submission) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        n.task_id,
+                        n.outcome,
+                        n.reason,
+                        n.reason_title,
+                        n.comment,
+                        n.start_s,
+                        n.end_s,
+                        n.submission,
+                    ),
+                )
+            for t in tasks:
+                upsert_task(c, t, -1, -1)
+                c.execute(
+                    "INSERT OR IGNORE INTO remote(task_id, annotation_id) VALUES (?, ?)",
+                    (t.id, new_ids[t.id]),
+                )
+            for task_id in purge:  # deleted on the server: nothing of it may stay here
+                forget(c, task_id, TASK_ROWS)
+            for task_id in drop:  # lease revoked: out of the queue unless work is unsent
+                c.execute(
+                    "DELETE FROM tasks WHERE id = ? AND NOT EXISTS (SELECT 1 FROM annotations a"
+                    " JOIN remote r ON r.task_id = a.task_id WHERE a.task_id = ?"
+                    " AND a.rev > r.pushed_rev)",
+                    (task_id, task_id),
+                )
+            c.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('sync_cursor', ?)", (str(cursor),)
+            )
+
+    def review_notes(self) -> dict[str, ReviewNote]:
+        """The newest review of each item, and whether it still waits for the annotator."""
+        with self.store._lock:
+            rows = self.store._db.execute(
+                "SELECT n.task_id, n.outcome, n.reason, n.reason_title, n.comment, n.start_s,"
+                " n.end_s, n.submission, coalesce(json_extract(a.doc, '$.submissions'), 0)"
+                " FROM review_notes n LEFT JOIN annotations a ON a.task_id = n.task_id"
+            ).fetchall()
+        return {
+            r[0]: ReviewNote(r[0], r[1], r[2], r[3], r[4], r[5], r[6], int(r[7]), int(r[8]))
+            for r in rows
+        }
+
+    def remote_ids(self) -> set[str]:
+        with self.store._lock:
+            return {r[0] for r in self.store._db.execute("SELECT task_id FROM remote")}
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """A submission leased for review, as the annotator submitted it."""
+
+    item_id: str
+    task_id: str
+    annotator: str
+    submission: int
+    doc: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    item_id: str
+    review_id: str
+    outcome: str  # accepted, fixed, rejected
+    reason: str = ""
+    comment: str = ""
+    start_s: float | None = None
+    end_s: float | None = None
+    doc: dict[str, Any] | None = None
+    sent: bool = False
+    error: str = ""
+
+
+class ReviewTables:
+    """A reviewer's side: the items leased for review and the decisions taken on them.
+
+    Each item is also a task in the store, with the annotator's submission as the starting
+    annotation, so the reviewer listens and fixes with the annotation screen itself.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def apply_items(self, items: list[tuple[Task, ReviewItem, Annotation]]) -> list[str]:
+        """Store the items leased now; drop undecided ones no longer leased. Returns dropped."""
+        keep = {i.item_id for _t, i, _a in items}
+        now = time.time()
+        with self.store._tx() as c:
+            for task, item, first in items:
+                upsert_task(c, task, -1, -1)
+                c.execute(
+                    "INSERT OR IGNORE INTO review_items(item_id, task_id, annotator, submission,"
+                    " doc) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        item.item_id,
+                        item.task_id,
+                        item.annotator,
+                        item.submission,
+                        json.dumps(item.doc),
+                    ),
+                )
+                c.execute(  # the reviewer's copy starts as the submission; never overwritten
+                    "INSERT OR IGNORE INTO annotations(task_id, rev, doc, updated_at)"
+                    " VALUES (?, 1, ?, ?)",
+                    (task.id, json.dumps(first.to_json(), separators=(",", ":")), now),
+                )
+            stale = [
+                r[0]
+                for r in c.execute(
+                    "SELECT item_id FROM review_items WHERE item_id NOT IN"
+                    " (SELECT item_id FROM decisions)"
+                )
+                if r[0] not in keep
+            ]
+            for item_id in stale:
+                forget(c, item_id, ITEM_ROWS)
+        return stale
+
+    def cursor(self) -> int:
+        return int(self.store.meta("review_cursor") or 0)
+
+    def purge(self, task_ids: list[str], cursor: int) -> list[str]:
+        """Recordings deleted on the server: every item of them goes, decided or not, with the
+        feed's cursor in the same transaction. Returns the items removed."""
+        with self.store._tx() as c:
+            gone = [
+                r[0]
+                for t in task_ids
+                for r in c.execute("SELECT item_id FROM review_items WHERE task_id = ?", (t,))
+            ]
+            for item_id in gone:
+                forget(c, item_id, (("decisions", "item_id"), *ITEM_ROWS))
+            c.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('review_cursor', ?)",
+                (str(cursor),),
+            )
+        return gone
+
+    def items(self) -> dict[str, ReviewItem]:
+        with self.store._lock:
+            rows = self.store._db.execute(
+                "SELECT item_id, task_id, annotator, submission, doc FROM review_items"
+            ).fetchall()
+        return {r[0]: ReviewItem(r[0], r[1], r[2], int(r[3]), json.loads(r[4])) for r in rows}
+
+    def decide(self, d: Decision) -> None:
+        """Kept here first (one transaction), sent at the next sync; a second decision on an
+        item replaces one not yet sent, never one the server has."""
+        with self.store._tx() as c:
+            c.execute(
+                "INSERT INTO decisions(item_id, review_id, outcome, reason, comment, start_s,"
+                " end_s, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(item_id) DO UPDATE SET"
+                " review_id=excluded.review_id, outcome=excluded.outcome,"
+                " reason=excluded.reason, comment=excluded.comment, start_s=excluded.start_s,"
+                " end_s=excluded.end_s, doc=excluded.doc, error='' WHERE decisions.sent = 0",
+                (
+                    d.item_id,
+                    d.review_id,
+                    d.outcome,
+                    d.reason,
+                    d.comment,
+                    d.start_s,
+                    d.end_s,
+                    None if d.doc is None else json.dumps(d.doc),
+                ),
+            )
+
+    def decisions(self) -> dict[str, Decision]:
+        with self.store._lock:
+            rows = self.store._db.execute(
+                "SELECT item_id, review_id, outcome, reason, comment, start_s, end_s, doc, sent,"
+                " error FROM decisions"
+            ).fetchall()
+        return {
+            r[0]: Decision(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                None if r[7] is None else json.loads(r[7]),
+                bool(r[8]),
+                r[9],
+            )
+            for r in rows
+        }
+
+    def sent(self, item_id: str, error: str = "") -> None:
+        with self.store._tx() as c:
+            c.execute(
+                "UPDATE decisions SET sent = 1, error = ? WHERE item_id = ?", (error, item_id)
+            )
