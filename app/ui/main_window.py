@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.model.conventions import Conventions
 from app.model.taxonomy import Taxonomy
@@ -77,8 +85,14 @@ class MainWindow(QMainWindow):
         self.resize(1360, 820)
 
     def add_review_panel(self, panel: QWidget) -> None:
-        """Review mode: the comparison with the annotator's work, above the transcript."""
-        self.vsplit.insertWidget(2, panel)
+        """Review mode: the comparison with the annotator's work, above the transcript (it
+        scrolls when the window is too short for all of it)."""
+        area = QScrollArea()
+        area.setWidget(panel)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setMinimumHeight(190)
+        self.vsplit.insertWidget(2, area)
         self.vsplit.setStretchFactor(2, 2)
         self.setWindowTitle(self.windowTitle() + " — review")
 

@@ -91,8 +91,8 @@ class ReviewPanel(QLabel):
             f" (submission {submission})<br>"
             f"<b>ASR → annotator:</b> {diff_html(asr, t) if asr else '<i>no ASR</i>'}<br>"
             f"<b>Annotator → yours:</b> {diff_html(t, y)}"
-            f"{f' <i>({changed} word change(s))</i>' if changed else ''}<br>"
-            f"<table cellspacing='6'><tr><td></td><td><i>annotator</i></td>"
+            f"{f' <i>({changed} word change(s))</i>' if changed else ''}"
+            f"<table cellspacing='3'><tr><td></td><td><i>annotator</i></td>"
             f"<td><i>yours</i></td></tr>{rows}</table>"
             f"<b>Decision:</b> {decision}<br><span style='color:#555'>{keys}</span>"
         )
