@@ -135,10 +135,7 @@ def start_demo_server() -> DemoServer:
 def seed_submissions(demo: DemoServer, count: int = 6) -> int:
     """The colleague submits `count` items as the ASR heard them (its errors included), so a
     demo reviewer has work to check. Returns how many were submitted."""
-    tokens: dict[str, str] = {}
-    client = Client(
-        demo.url, save_refresh=lambda t: tokens.update(t=t), load_refresh=lambda: tokens.get("t")
-    )
+    client = Client.in_memory(demo.url)
     try:
         client.login(demo.colleague, demo.password, "")
         project = client.projects()[0]

@@ -130,12 +130,7 @@ def run_demo(review: bool = False) -> int:
         QMessageBox.critical(None, "Earmark demo", str(exc))
         return 2
     os.environ["EARMARK_HOME"] = str(demo.folder / "workstation")  # gone with the demo
-    tokens: dict[str, str] = {}  # a throwaway server: its token need not outlive the demo
-    client = Client(
-        demo.url,
-        save_refresh=lambda t: tokens.update(refresh=t),
-        load_refresh=lambda: tokens.get("refresh"),
-    )
+    client = Client.in_memory(demo.url)  # a throwaway server: its token need not outlive it
     try:
         user = demo.username
         if review:

@@ -330,10 +330,7 @@ def bench_sync(work: Path) -> None:
 
     server = make_server(work / "sync", recordings=100)
     server.start()
-    tokens: dict[str, str] = {}
-    client = Client(
-        server.url, save_refresh=lambda t: tokens.update(r=t), load_refresh=lambda: tokens.get("r")
-    )
+    client = Client.in_memory(server.url)
     try:
         client.login("ann_a", PASSWORD, server.code("ann_a"))
         project = client.projects()[0].id

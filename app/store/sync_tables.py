@@ -270,12 +270,23 @@ class ReviewTables:
             )
         return gone
 
-    def items(self) -> dict[str, ReviewItem]:
+    _ITEM = "SELECT item_id, task_id, annotator, submission, doc FROM review_items"
+    _DECISION = (
+        "SELECT item_id, review_id, outcome, reason, comment, start_s, end_s, doc, sent, error"
+        " FROM decisions"
+    )
+
+    def _rows(self, sql: str, item_id: str | None) -> list[Any]:
+        where, args = ("", ()) if item_id is None else (" WHERE item_id = ?", (item_id,))
         with self.store._lock:
-            rows = self.store._db.execute(
-                "SELECT item_id, task_id, annotator, submission, doc FROM review_items"
-            ).fetchall()
-        return {r[0]: ReviewItem(r[0], r[1], r[2], int(r[3]), json.loads(r[4])) for r in rows}
+            return self.store._db.execute(sql + where, args).fetchall()
+
+    def items(self) -> dict[str, ReviewItem]:
+        return {r[0]: _review_item(r) for r in self._rows(self._ITEM, None)}
+
+    def item(self, item_id: str) -> ReviewItem | None:
+        """One item (the screen asks at every edit: one row, not the whole queue)."""
+        return next((_review_item(r) for r in self._rows(self._ITEM, item_id)), None)
 
     def decide(self, d: Decision) -> None:
         """Kept here first (one transaction), sent at the next sync; a second decision on an
@@ -300,29 +311,22 @@ class ReviewTables:
             )
 
     def decisions(self) -> dict[str, Decision]:
-        with self.store._lock:
-            rows = self.store._db.execute(
-                "SELECT item_id, review_id, outcome, reason, comment, start_s, end_s, doc, sent,"
-                " error FROM decisions"
-            ).fetchall()
-        return {
-            r[0]: Decision(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                r[6],
-                None if r[7] is None else json.loads(r[7]),
-                bool(r[8]),
-                r[9],
-            )
-            for r in rows
-        }
+        return {r[0]: _decision(r) for r in self._rows(self._DECISION, None)}
+
+    def decision(self, item_id: str) -> Decision | None:
+        return next((_decision(r) for r in self._rows(self._DECISION, item_id)), None)
 
     def sent(self, item_id: str, error: str = "") -> None:
         with self.store._tx() as c:
             c.execute(
                 "UPDATE decisions SET sent = 1, error = ? WHERE item_id = ?", (error, item_id)
             )
+
+
+def _review_item(r: Any) -> ReviewItem:
+    return ReviewItem(r[0], r[1], r[2], int(r[3]), json.loads(r[4]))
+
+
+def _decision(r: Any) -> Decision:
+    doc = None if r[7] is None else json.loads(r[7])
+    return Decision(r[0], r[1], r[2], r[3], r[4], r[5], r[6], doc, bool(r[8]), r[9])

@@ -92,6 +92,15 @@ class Client:
         self._access: str | None = None
         self._http = httpx.Client(base_url=self.server + API, timeout=timeout_s, verify=True)
 
+    @classmethod
+    def in_memory(cls, server: str) -> Client:
+        """A client whose refresh token is kept in memory only: for a throwaway server (the
+        demo's) and for tests. Real sign-ins keep it in the OS keyring (app/store/secrets.py)."""
+        tokens: dict[str, str] = {}
+        return cls(
+            server, save_refresh=lambda t: tokens.update(t=t), load_refresh=lambda: tokens.get("t")
+        )
+
     def close(self) -> None:
         self._http.close()
 

@@ -40,12 +40,39 @@ class SyncStatus:
     reviewed: list[str] = field(default_factory=list)  # items a reviewer decided on, just now
 
 
+class SealedAudio:
+    """Recordings of leased items in the cache, sealed with the account's key. Each file is
+    checked against the key once per session (a reset keyring makes a new key), not at every
+    pass, and fetched again when it does not open."""
+
+    def __init__(self, client: Client, key: bytes) -> None:
+        self.client, self.key = client, key
+        self._good: set[Path] = set()
+
+    def fetch(self, t: TaskOut, path: Path) -> None:
+        if path in self._good:
+            return
+        if not opens_with(path, self.key):
+            data = self.client.audio(t.id)
+            if hashlib.sha256(data).hexdigest() != t.audio_sha256.lower():
+                raise SyncError(
+                    "A recording arrived damaged (checksum mismatch); it is fetched again "
+                    "at the next sync."
+                )
+            seal(data, self.key, path)  # encrypted at rest: never a plain file here
+        self._good.add(path)
+
+    def forget(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+        self._good.discard(path)
+
+
 class SyncEngine:
     def __init__(
         self, store: Store, client: Client, project_id: str, audio_dir: Path, key: bytes
     ) -> None:
         self.store = store
-        self.key = key
+        self.audio = SealedAudio(client, key)
         self.tables = SyncTables(store)
         self.client = client
         self.project_id = project_id
@@ -94,15 +121,7 @@ class SyncEngine:
         """(items assigned, items removed): leases renewed, then the feed to its end."""
         leased = self.client.lease(self.project_id, LEASE_COUNT)
         for t in leased:
-            path = self._audio_path(t.id)
-            if not opens_with(path, self.key):
-                data = self.client.audio(t.id)
-                if hashlib.sha256(data).hexdigest() != t.audio_sha256.lower():
-                    raise SyncError(
-                        "A recording arrived damaged (checksum mismatch); it is fetched again "
-                        "at the next sync."
-                    )
-                seal(data, self.key, path)  # encrypted at rest: never a plain file here
+            self.audio.fetch(t, self._audio_path(t.id))
         known = self.tables.remote_ids()
         fresh = [t for t in leased if t.id not in known]
         removed: list[str] = []
@@ -122,7 +141,7 @@ class SyncEngine:
             reviewed += [n.task_id for n in notes]
             first = False
             for task_id in purge:
-                self._audio_path(task_id).unlink(missing_ok=True)
+                self.audio.forget(self._audio_path(task_id))
             removed += purge + drop
             since = page.next_since
             if not page.more:

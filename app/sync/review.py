@@ -7,20 +7,19 @@ harmlessly.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from app.audio.vault import SUFFIX, opens_with, seal
+from app.audio.vault import SUFFIX
 from app.model.annotation import Annotation, Status
 from app.model.task import Task
 from app.protocol import ReviewItemOut, ReviewPut
 from app.store.db import Store
 from app.store.sync_tables import Decision, ReviewItem, ReviewNote, ReviewTables
 from app.sync.client import AlreadyReviewed, Client, Offline, ServerError, SyncError
-from app.sync.engine import BACKOFF_MAX_S, SyncStatus, task_from
+from app.sync.engine import BACKOFF_MAX_S, SealedAudio, SyncStatus, task_from
 
 log = logging.getLogger(__name__)
 LEASE_COUNT = 20
@@ -41,7 +40,7 @@ class ReviewEngine:
         self.client = client
         self.project_id = project_id
         self.audio_dir = audio_dir
-        self.key = key
+        self.audio = SealedAudio(client, key)
         audio_dir.mkdir(parents=True, exist_ok=True)
         self.backoff_s = 0.0
 
@@ -102,15 +101,11 @@ class ReviewEngine:
         rows = []
         for k, item in enumerate(leased):
             path = self.audio_dir / f"{item.id}{SUFFIX}"  # per item: a queue row each
-            if not opens_with(path, self.key):
-                data = self.client.audio(item.task.id)
-                if hashlib.sha256(data).hexdigest() != item.task.audio_sha256.lower():
-                    raise SyncError("A recording arrived damaged; it is fetched again next time.")
-                seal(data, self.key, path)
+            self.audio.fetch(item.task, path)
             rows.append(self._row(item, path, k))
         dropped = gone + self.tables.apply_items(rows)
         for item_id in dropped:
-            (self.audio_dir / f"{item_id}{SUFFIX}").unlink(missing_ok=True)
+            self.audio.forget(self.audio_dir / f"{item_id}{SUFFIX}")
         return len([i for i in leased if i.id not in known]), dropped
 
     @staticmethod
@@ -146,7 +141,8 @@ class ReviewEngine:
     ) -> Decision:
         """The decision for an item given the reviewer's copy: accepted when unchanged, fixed
         when changed, rejected when a reason is given."""
-        item = self.tables.items()[item_id]
+        item = self.tables.item(item_id)
+        assert item is not None, "a decision is on an item leased here"
         doc = replace(current, status=Status.SUBMITTED).to_json()
         changed = not same_content(doc, Annotation.from_json(item.doc).to_json())
         outcome = "rejected" if reject_reason else "fixed" if changed else "accepted"

@@ -43,10 +43,10 @@ class ReviewControls:
         task, yours = editor.task, editor.annotation
         if task is None or yours is None:
             return
-        item = self.engine.tables.items().get(task.id)
+        item = self.engine.tables.item(task.id)
         if item is None:
             return
-        d = self.engine.tables.decisions().get(task.id)
+        d = self.engine.tables.decision(task.id)
         if d is None:
             decision = "<i>none yet</i>"
         else:
@@ -79,7 +79,8 @@ class ReviewControls:
         task, current = editor.task, editor.annotation
         if task is None or current is None:
             return
-        if task.id in {k for k, d in self.engine.tables.decisions().items() if d.sent}:
+        earlier = self.engine.tables.decision(task.id)
+        if earlier is not None and earlier.sent:
             self.ctrl.window.say("This item's decision was sent already.", error=True)
             return
         d = self.engine.decision(task.id, str(uuid.uuid4()), current, reason, comment, span)

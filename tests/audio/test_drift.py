@@ -47,11 +47,9 @@ def drift(player: Player, seconds: float, speed: float) -> tuple[float, float]:
     return float(np.max(np.abs(err_ms))), float(slope_ms_per_s * 60)
 
 
-@pytest.fixture
-def player(qapp: object, pulse: str) -> Player:
-    p = Player()
-    rng = np.random.default_rng(3)
-    p.set_audio(memory_source(rng.uniform(-0.3, 0.3, RATE * 120).astype(np.float32), RATE))
+def flowing(p: Player, samples: np.ndarray) -> Player:
+    """The player with `samples` loaded, once the device consumes its stream."""
+    p.set_audio(memory_source(samples, RATE))
     app = QCoreApplication.instance()
     assert app is not None
     end = time.monotonic() + 10
@@ -59,6 +57,12 @@ def player(qapp: object, pulse: str) -> Player:
         app.processEvents()
         time.sleep(0.005)
     return p
+
+
+@pytest.fixture
+def player(qapp: object, pulse: str) -> Player:
+    rng = np.random.default_rng(3)
+    return flowing(Player(), rng.uniform(-0.3, 0.3, RATE * 120).astype(np.float32))
 
 
 # At 1x the playhead is the heard sample exactly, so any trend is drift. Time-stretched, each
@@ -87,14 +91,7 @@ class DriftingPlayer(Player):
 
 @pytest.mark.slow
 def test_the_measure_catches_a_drifting_playhead(qapp: object, pulse: str) -> None:
-    p = DriftingPlayer()
-    p.set_audio(memory_source(np.zeros(RATE * 60, dtype=np.float32), RATE))
-    app = QCoreApplication.instance()
-    assert app is not None
-    end = time.monotonic() + 10
-    while not p.flowing and time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.005)
+    p = flowing(DriftingPlayer(), np.zeros(RATE * 60, dtype=np.float32))
     _worst_ms, per_minute_ms = drift(p, 6.0, 1.0)
     p.shutdown()
     assert per_minute_ms > 3 * DRIFT_TOLERANCE_MS_PER_MIN[0.75]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.protocol import AnnotationPut
 from app.server import cli, review, service
 from app.server import models as m
-from tests.server.conftest import World
+from tests.server.conftest import Person, World
 
 
 def submitted(text: str, n: int = 1, intent: str = "play_music") -> dict[str, Any]:
@@ -68,19 +68,20 @@ def test_sampler_hits_its_share_and_never_hands_out_own_work(world: World) -> No
     assert abs(int(picked or 0) - expected) < 4 * sigma, (picked, expected)
     # the admin reviews too, but is never handed their own submissions
     a = world.people["admin"]
-    mine = a.client.post(
-        "/api/v1/review-leases",
-        headers=a.headers(),
-        json={"project_id": world.project_id, "count": 50},
-    ).json()
+    mine = review_leases(world, a, 50)
     assert mine == []
     r = world.people["rev"]
-    theirs = r.client.post(
-        "/api/v1/review-leases",
-        headers=r.headers(),
-        json={"project_id": world.project_id, "count": 50},
-    ).json()
+    theirs = review_leases(world, r, 50)
     assert len(theirs) == 50 and {i["annotator"] for i in theirs} == {"admin"}
+
+
+def review_leases(world: World, who: Person, count: int) -> list[dict[str, Any]]:
+    r = who.client.post(
+        "/api/v1/review-leases",
+        headers=who.headers(),
+        json={"project_id": world.project_id, "count": count},
+    )
+    return list(r.json())
 
 
 def lease_one(world: World, who: str) -> str:
@@ -107,11 +108,7 @@ def test_rejection_goes_back_and_the_fix_is_reviewed_again(world: World, tmp_pat
         json={"task_id": task, "base_version": 0, "doc": submitted("play some jazz")},
     )
     assert r.status_code == 200
-    items = rev.client.post(
-        "/api/v1/review-leases",
-        headers=rev.headers(),
-        json={"project_id": world.project_id, "count": 5},
-    ).json()
+    items = review_leases(world, rev, 5)
     assert [(i["task"]["id"], i["annotator"], i["submission"]) for i in items] == [
         (task, "ann_a", 1)
     ]
@@ -151,14 +148,7 @@ def test_rejection_goes_back_and_the_fix_is_reviewed_again(world: World, tmp_pat
         json={"task_id": task, "base_version": 1, "doc": submitted("play some jazz by nina", 1)},
     )
     assert r.status_code == 200
-    assert (
-        rev.client.post(
-            "/api/v1/review-leases",
-            headers=rev.headers(),
-            json={"project_id": world.project_id, "count": 5},
-        ).json()
-        == []
-    )
+    assert review_leases(world, rev, 5) == []
     r = ann.client.put(
         f"/api/v1/annotations/{ann_id}",
         headers=ann.headers(),
@@ -169,11 +159,7 @@ def test_rejection_goes_back_and_the_fix_is_reviewed_again(world: World, tmp_pat
         },
     )
     assert r.status_code == 200
-    items = rev.client.post(
-        "/api/v1/review-leases",
-        headers=rev.headers(),
-        json={"project_id": world.project_id, "count": 5},
-    ).json()
+    items = review_leases(world, rev, 5)
     assert [(i["task"]["id"], i["submission"]) for i in items] == [(task, 2)]
     assert export(world, tmp_path, "--accepted-only") == []
     [pending] = export(world, tmp_path)
@@ -211,11 +197,7 @@ def test_fix_and_accept_exports_the_reviewers_version(world: World, tmp_path: Pa
         headers=ann.headers(),
         json={"task_id": task, "base_version": 0, "doc": submitted("turn the light on")},
     )
-    [item] = rev.client.post(
-        "/api/v1/review-leases",
-        headers=rev.headers(),
-        json={"project_id": world.project_id, "count": 5},
-    ).json()
+    [item] = review_leases(world, rev, 5)
     fix = {"item_id": item["id"], "outcome": "fixed"}
     assert (
         rev.client.put(

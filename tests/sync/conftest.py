@@ -103,6 +103,14 @@ class Server:
         assert secret, out
         self.totp[name] = pyotp.TOTP(secret.group(1))
 
+    def delete_task(self, task_id: str) -> int:
+        """The admin deletes a recording; the status code of the answer."""
+        r = httpx.delete(
+            f"{self.url}/api/v1/tasks/{task_id}",
+            headers={"Authorization": f"Bearer {self.admin_token}"},
+        )
+        return r.status_code
+
     def code(self, name: str) -> str:
         """A code not used yet: codes are accepted once, so wait for the next step if needed."""
         used = getattr(self, "_used", {})

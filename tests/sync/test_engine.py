@@ -152,11 +152,7 @@ def test_deletion_purges_the_workstation(
     assert victim is not None
     editor.apply("Typing", ops.set_text, 0, "draft of a deleted recording")
     engine.sync_once()
-    r = httpx.delete(
-        f"{server.url}/api/v1/tasks/{victim.id}",
-        headers={"Authorization": f"Bearer {server.admin_token}"},
-    )
-    assert r.status_code == 204
+    assert server.delete_task(victim.id) == 204
     status = engine.sync_once()
     assert victim.id in status.removed
     assert victim.id not in {t.id for t in store.tasks()}

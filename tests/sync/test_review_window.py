@@ -4,28 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.audio.vault import new_key
 from app.editor import Editor, InlineRunner
-from app.main import build_remote
 from app.model import annotation as ops
 from app.remote import open_remote
-from app.store.settings import Settings
 from app.sync.client import Client
 from app.ui.review_panel import DashboardDialog, RejectDialog
 from tests.sync.conftest import PASSWORD, Server
 from tests.ui.keys import A, C, press
+from tests.ui.windows import show_remote
 
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
 def signed_in(server: Server, name: str) -> Client:
-    tokens: dict[str, str] = {}
-    c = Client(
-        server.url, save_refresh=lambda t: tokens.update(t=t), load_refresh=lambda: tokens.get("t")
-    )
+    c = Client.in_memory(server.url)
     c.login(name, PASSWORD, server.code(name))
     return c
 
@@ -33,14 +29,7 @@ def signed_in(server: Server, name: str) -> Client:
 def window(qtbot, client: Client, name: str, tmp_path: Path, review: bool):  # type: ignore[no-untyped-def]
     # a fresh key, as after a reset keyring: the cached recordings are fetched again
     remote = open_remote(client, name, new_key(), review=review)
-    settings = Settings(QSettings(str(tmp_path / f"{name}.ini"), QSettings.Format.IniFormat))
-    ctrl, runner = build_remote(remote, settings=settings, open_pedal=None)
-    qtbot.addWidget(ctrl.window)
-    ctrl.window.resize(1400, 900)
-    ctrl.window.show()
-    ctrl.window.activateWindow()
-    qtbot.waitActive(ctrl.window)
-    ctrl.start()
+    ctrl, runner = show_remote(qtbot, remote, tmp_path / f"{name}.ini")
     qtbot.waitUntil(
         lambda: ctrl.sync_passes > 0 and ctrl.editor.task is not None and ctrl.clip is not None,
         timeout=20_000,

@@ -62,10 +62,7 @@ def test_a_server_with_several_projects_asks_which(qtbot, server: Server, tmp_pa
         "project", "create", "second", "--taxonomy", str(tax / "earmark-taxonomy.json"),
         "--conventions", str(tax / "earmark-conventions.json"),
     )  # fmt: skip
-    tokens: dict[str, str] = {}
-    client = Client(
-        server.url, save_refresh=lambda t: tokens.update(t=t), load_refresh=lambda: tokens.get("t")
-    )
+    client = Client.in_memory(server.url)
     client.login("ann_a", PASSWORD, server.code("ann_a"))
     offered: list[list[str]] = []
 

@@ -6,32 +6,23 @@ import subprocess
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from app.audio.vault import new_key
 from app.demo import seed_submissions, start_demo_server
-from app.main import build_remote
 from app.remote import open_remote
-from app.store.settings import Settings
 from app.sync.client import Client
 from tests.ui.keys import C, press, type_text
+from tests.ui.windows import show_remote
 
 
 def test_demo_annotates_against_the_server(qtbot, tmp_path: Path, pulse: str) -> None:
     demo = start_demo_server()
-    tokens: dict[str, str] = {}
-    client = Client(
-        demo.url, save_refresh=lambda t: tokens.update(r=t), load_refresh=lambda: tokens.get("r")
-    )
+    client = Client.in_memory(demo.url)
     try:
         client.login(demo.username, demo.password, "")
         remote = open_remote(client, demo.username, new_key())
-        settings = Settings(QSettings(str(tmp_path / "d.ini"), QSettings.Format.IniFormat))
-        ctrl, runner = build_remote(remote, settings=settings, open_pedal=None)
-        qtbot.addWidget(ctrl.window)
-        ctrl.window.show()
-        qtbot.waitActive(ctrl.window)
-        ctrl.start()
+        ctrl, runner = show_remote(qtbot, remote, tmp_path / "d.ini")
         qtbot.waitUntil(
             lambda: ctrl.clip is not None and len(ctrl.editor.tasks) == 12, timeout=20_000
         )
@@ -77,22 +68,12 @@ def test_demo_annotates_against_the_server(qtbot, tmp_path: Path, pulse: str) ->
 
 def test_demo_review_has_a_colleagues_work_to_check(qtbot, tmp_path: Path, pulse: str) -> None:
     demo = start_demo_server()
-    tokens: dict[str, str] = {}
-    client = Client(
-        demo.url, save_refresh=lambda t: tokens.update(r=t), load_refresh=lambda: tokens.get("r")
-    )
+    client = Client.in_memory(demo.url)
     try:
         assert seed_submissions(demo) == 6
         client.login(demo.reviewer, demo.password, "")
         remote = open_remote(client, demo.reviewer, new_key(), review=True)
-        settings = Settings(QSettings(str(tmp_path / "r.ini"), QSettings.Format.IniFormat))
-        ctrl, runner = build_remote(remote, settings=settings, open_pedal=None)
-        qtbot.addWidget(ctrl.window)
-        ctrl.window.resize(1400, 900)
-        ctrl.window.show()
-        ctrl.window.activateWindow()
-        qtbot.waitActive(ctrl.window)
-        ctrl.start()
+        ctrl, runner = show_remote(qtbot, remote, tmp_path / "r.ini")
         qtbot.waitUntil(
             lambda: ctrl.clip is not None and len(ctrl.editor.tasks) == 6, timeout=20_000
         )

@@ -1,0 +1,27 @@
+"""Opening the workstation's window over a server's project, as the app does, for UI tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings
+
+from app.main import build_remote
+from app.remote import Remote
+from app.store.settings import Settings
+from app.tasks import QtRunner
+from app.ui.controller import Controller
+
+
+def show_remote(qtbot: Any, remote: Remote, settings_file: Path) -> tuple[Controller, QtRunner]:
+    """The window shown, active and started (its first sync under way), with private settings."""
+    settings = Settings(QSettings(str(settings_file), QSettings.Format.IniFormat))
+    ctrl, runner = build_remote(remote, settings=settings, open_pedal=None)
+    qtbot.addWidget(ctrl.window)
+    ctrl.window.resize(1400, 900)
+    ctrl.window.show()
+    ctrl.window.activateWindow()
+    qtbot.waitActive(ctrl.window)
+    ctrl.start()
+    return ctrl, runner
