@@ -1,12 +1,27 @@
-"""Routes under /api/v1: parse, call a plain function, map its errors. Nothing else here."""
+"""Routes under /api/v1: parse, hand a plain function to `Calls`, map its errors.
 
+Each request's database work runs on one worker thread in one go (`Calls`): the caller is
+looked up in a short read session of its own, closed before the route's session opens, so a
+request holds one thread and at most one connection at a time, and never waits for one while
+holding the other. Routes that only read take a reader's session (on SQLite it never takes the
+write lock). Admission in front of the routes (app/server/limits.py) bounds how many run at
+once, so the pool always has a connection for each.
+
+(No `from __future__ import annotations` here: FastAPI reads the route annotations, some of
+which are aliases local to create_app.)
+"""
+
+import logging
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,52 +46,100 @@ from app.protocol import (
     TaskOut,
     Tokens,
 )
+from app.server import auth, review
 from app.server import models as m
-from app.server import review
 from app.server import security as sec
 from app.server import service as svc
-from app.server.audit import audit
-from app.server.db import make_engine, sessions
+from app.server.audit import AuditFailed, Auditor, audit
+from app.server.db import Database
+from app.server.limits import Admission, AdmissionMiddleware, Limits
+from app.server.ranges import Unsatisfiable, byte_range
 from app.server.storage import AudioStore
 
+log = logging.getLogger(__name__)
+LOGIN = f"{API}/auth/login"
+T = TypeVar("T")
+Work = Callable[[Session, m.User], T]  # a route's database work
 
-def create_app(db_url: str, data: Path, demo: bool = False) -> FastAPI:
-    engine = make_engine(db_url)
-    Maker: sessionmaker[Session] = sessions(engine)  # noqa: N806
-    store = AudioStore(data / "audio")
-    app = FastAPI(
-        title="Earmark",
-        version="1",
-        openapi_url=f"{API}/openapi.json",
-        docs_url=None,
-        redoc_url=None,
-    )
 
-    def db() -> Iterator[Session]:
-        """Routes commit before they answer: a response means the data is stored."""
-        s = Maker()
-        try:
-            yield s
-        finally:
-            s.rollback()  # whatever a route did not commit
-            s.close()
+class Calls:
+    """The one way a route reaches the database: on a worker thread, one session at a time."""
 
-    DB = Annotated[Session, Depends(db)]  # noqa: N806
+    def __init__(self, database: Database) -> None:
+        self.database = database
 
-    def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
-        if not authorization or not authorization.startswith("Bearer "):
-            raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
-        return authorization[7:]
-
-    def current(s: DB, token: Annotated[str, Depends(bearer)]) -> m.User:
-        user = sec.user_for_access(s, token)
+    def caller(self, token: str) -> m.User:
+        with self.database.read() as s:  # closed before the route opens its own session
+            user = sec.user_for_access(s, token)
         if user is None:
             raise HTTPException(
                 401, "session expired: sign in again", headers={"WWW-Authenticate": "Bearer"}
             )
         return user
 
-    User = Annotated[m.User, Depends(current)]  # noqa: N806
+    def _run(
+        self,
+        token: str,
+        work: Work[T],
+        maker: sessionmaker[Session],
+        keep: tuple[type[Exception], ...],
+    ) -> T:
+        user = self.caller(token)
+        with maker() as s:  # closing rolls back whatever was not committed
+            try:
+                out = work(s, user)
+            except keep:
+                s.commit()  # what the refusal stored (a conflict row) is kept
+                raise
+            if maker is self.database.write:
+                s.commit()
+            return out
+
+    async def read(self, token: str, work: Work[T]) -> T:
+        return await anyio.to_thread.run_sync(self._run, token, work, self.database.read, ())
+
+    async def write(self, token: str, work: Work[T], keep: tuple[type[Exception], ...] = ()) -> T:
+        """`work` is committed when it returns, and also when it raises one of `keep`."""
+        return await anyio.to_thread.run_sync(self._run, token, work, self.database.write, keep)
+
+    async def public(self, work: Callable[[], T]) -> T:
+        return await anyio.to_thread.run_sync(work)
+
+
+def create_app(
+    db_url: str, data: Path, demo: bool = False, limits: Limits | None = None
+) -> FastAPI:
+    limits = limits or Limits()
+    database = Database.open(db_url, limits)
+    calls = Calls(database)
+    store = AudioStore(data / "audio")
+    auditor = Auditor(database.write, limits.db_timeout_s)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # a thread for every admitted request and sign-in, and some for Starlette's own use
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, limits.threads)
+        yield
+        auditor.close()
+
+    app = FastAPI(
+        title="Earmark",
+        version="1",
+        openapi_url=f"{API}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    admission = Admission(limits, lanes={LOGIN: limits.sign_in_concurrency})
+    app.add_middleware(AdmissionMiddleware, admission=admission)
+
+    async def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
+        return authorization[7:]
+
+    Token = Annotated[str, Depends(bearer)]  # noqa: N806
 
     @app.exception_handler(svc.NotFound)
     def _not_found(_r: Request, _e: svc.NotFound) -> JSONResponse:
@@ -86,180 +149,174 @@ def create_app(db_url: str, data: Path, demo: bool = False) -> FastAPI:
     def _forbidden(_r: Request, e: svc.Forbidden) -> JSONResponse:
         return JSONResponse({"detail": str(e)}, status_code=403)
 
-    @app.post(f"{API}/auth/login")
-    def login(body: LoginRequest, request: Request, s: DB) -> Tokens:
-        address = request.client.host if request.client else "?"
-        keys = [f"user:{body.username.lower()}", f"addr:{address}"]
-        wait = sec.throttled(s, keys)
-        if wait:
-            raise HTTPException(
-                429,
-                "too many failed sign-ins; wait and try again",
-                headers={"Retry-After": str(int(wait) + 1)},
-            )
-        user = s.scalars(select(m.User).where(m.User.username == body.username)).first()
-        ok = (
-            user is not None
-            and not user.disabled
-            and sec.check_password(user.password_hash, body.password)
+    @app.exception_handler(sa_exc.OperationalError)
+    @app.exception_handler(sa_exc.TimeoutError)
+    @app.exception_handler(AuditFailed)
+    def _busy(_r: Request, e: Exception) -> JSONResponse:
+        # a lock or a connection not had in time: the client retries later, nothing was stored
+        log.warning("database busy: %s", str(e).splitlines()[0][:200])
+        return JSONResponse(
+            {"detail": "the server is busy; try again in a moment (your work is kept)"},
+            status_code=503,
+            headers={"Retry-After": str(limits.retry_after_s)},
         )
-        if ok and not demo:
-            ok = sec.check_totp(user, body.totp_code)  # type: ignore[arg-type]
-        if not ok or user is None:
-            sec.record_failure(s, keys)
-            audit(s, None, "login_failed", detail_user=body.username[:100])
-            s.commit()
-            raise HTTPException(401, "wrong user name, password or code")
-        sec.clear_failures(s, keys)
-        access, refresh = sec.issue_tokens(s, user)
-        audit(s, user.id, "login")
-        s.commit()
-        return Tokens(access_token=access, refresh_token=refresh, expires_in_s=sec.ACCESS_TTL_S)
+
+    @app.post(LOGIN)
+    async def login(body: LoginRequest, request: Request) -> Tokens:
+        address = request.client.host if request.client else "?"
+        try:
+            return await calls.public(lambda: auth.sign_in(database, body, address, demo))
+        except auth.Throttled as exc:
+            raise HTTPException(
+                429, str(exc), headers={"Retry-After": str(int(exc.wait_s) + 1)}
+            ) from None
+        except auth.Refused as exc:
+            raise HTTPException(401, str(exc)) from None
 
     @app.post(f"{API}/auth/refresh")
-    def refresh(body: RefreshRequest, s: DB) -> Tokens:
-        rotated = sec.rotate_refresh(s, body.refresh_token)
-        if rotated is None:
-            s.commit()  # a detected reuse revokes the family: keep that
-            raise HTTPException(401, "session expired: sign in again")
-        _user, access, new_refresh = rotated
-        s.commit()
-        return Tokens(access_token=access, refresh_token=new_refresh, expires_in_s=sec.ACCESS_TTL_S)
+    async def refresh(body: RefreshRequest) -> Tokens:
+        try:
+            return await calls.public(lambda: auth.refresh(database, body.refresh_token))
+        except auth.Refused as exc:
+            raise HTTPException(401, str(exc)) from None
 
     @app.post(f"{API}/auth/logout", status_code=204)
-    def logout(
-        body: RefreshRequest, user: User, s: DB, token: Annotated[str, Depends(bearer)]
-    ) -> Response:
-        sec.revoke(s, token, body.refresh_token)
-        audit(s, user.id, "logout")
-        s.commit()
+    async def logout(body: RefreshRequest, token: Token) -> Response:
+        def work(s: Session, user: m.User) -> None:
+            sec.revoke(s, token, body.refresh_token)
+            audit(s, user.id, "logout")
+
+        await calls.write(token, work)
         return Response(status_code=204)
 
     @app.get(f"{API}/me")
-    def me(user: User) -> Me:
+    async def me(token: Token) -> Me:
+        user = await calls.public(lambda: calls.caller(token))
         return Me(id=user.id, username=user.username, role=user.role)  # type: ignore[arg-type]
 
-    @app.get(f"{API}/projects/{{project_id}}")
-    def project(project_id: str, user: User, s: DB) -> ProjectOut:
-        p = svc.project_for(s, project_id)
+    def project_out(p: m.Project) -> ProjectOut:
         return ProjectOut(id=p.id, name=p.name, taxonomy=p.taxonomy, conventions=p.conventions)
 
+    @app.get(f"{API}/projects/{{project_id}}")
+    async def project(project_id: str, token: Token) -> ProjectOut:
+        return await calls.read(token, lambda s, _u: project_out(svc.project_for(s, project_id)))
+
     @app.get(f"{API}/projects")
-    def projects(user: User, s: DB) -> list[ProjectOut]:
-        return [
-            ProjectOut(id=p.id, name=p.name, taxonomy=p.taxonomy, conventions=p.conventions)
-            for p in s.scalars(select(m.Project).order_by(m.Project.name))
-        ]
+    async def projects(token: Token) -> list[ProjectOut]:
+        def work(s: Session, _u: m.User) -> list[ProjectOut]:
+            return [project_out(p) for p in s.scalars(select(m.Project).order_by(m.Project.name))]
+
+        return await calls.read(token, work)
 
     @app.post(f"{API}/leases")
-    def leases(body: LeaseRequest, user: User, s: DB) -> list[TaskOut]:
-        out = svc.lease(s, user, body.project_id, body.count)
-        s.commit()
-        return out
+    async def leases(body: LeaseRequest, token: Token) -> list[TaskOut]:
+        return await calls.write(token, lambda s, u: svc.lease(s, u, body.project_id, body.count))
 
     @app.get(f"{API}/tasks/{{task_id}}/audio")
-    def audio(
+    async def audio(
         task_id: str,
-        user: User,
-        s: DB,
+        token: Token,
         range_: Annotated[str | None, Header(alias="Range")] = None,
         if_none_match: Annotated[str | None, Header()] = None,
     ) -> Response:
-        task, data = svc.audio(s, store, user, task_id)
-        s.commit()  # the audit row of this access
+        def hear() -> tuple[m.Task, bytes]:
+            user = calls.caller(token)
+            with database.read() as s:
+                task = svc.audible_task(s, user, task_id)
+            auditor.record(user.id, "audio_access", task.id)  # on the log before it is heard
+            return task, store.get(task.id, task.audio_key or b"")
+
+        task, data = await calls.public(hear)
         etag = f'"{task.audio_sha256}"'
         headers = {"ETag": etag, "Cache-Control": "no-store", "Accept-Ranges": "bytes"}
         if if_none_match == etag:
             return Response(status_code=304, headers=headers)
-        match = re.fullmatch(r"bytes=(\d*)-(\d*)", range_ or "")
-        if match and (match.group(1) or match.group(2)):
-            size = len(data)
-            if match.group(1):
-                start = int(match.group(1))
-                end = int(match.group(2)) if match.group(2) else size - 1
-            else:
-                start, end = max(0, size - int(match.group(2))), size - 1
-            if start >= size or end < start:
-                return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
-            end = min(end, size - 1)
-            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-            return Response(
-                data[start : end + 1],
-                status_code=206,
-                headers=headers,
-                media_type="application/octet-stream",
-            )
-        return Response(data, headers=headers, media_type="application/octet-stream")
+        try:
+            span = byte_range(range_, len(data))
+        except Unsatisfiable as exc:
+            return Response(status_code=416, headers={"Content-Range": str(exc)})
+        if span is None:
+            return Response(data, headers=headers, media_type="application/octet-stream")
+        start, end = span
+        headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+        return Response(
+            data[start : end + 1],
+            status_code=206,
+            headers=headers,
+            media_type="application/octet-stream",
+        )
 
     @app.put(f"{API}/annotations/{{annotation_id}}", responses={409: {"model": AnnotationOut}})
-    def put(annotation_id: str, body: AnnotationPut, user: User, s: DB) -> AnnotationOut:
+    async def put(annotation_id: str, body: AnnotationPut, token: Token) -> AnnotationOut:
         _check_uuid(annotation_id)
-        try:
+
+        def work(s: Session, user: m.User) -> AnnotationOut:
             sampler = review.Sampler(s, user, {body.task_id})
-            out = svc.put_annotation(s, user, annotation_id, body, sampler)
-            sampler.finish()
-            s.commit()
-            return out
+            return svc.put_annotation(s, user, annotation_id, body, sampler)
+
+        try:
+            return await calls.write(token, work, keep=(svc.Stale,))
         except svc.Stale as exc:
-            s.commit()  # the conflict row is kept
             raise HTTPException(409, exc.server.model_dump()) from None
 
     @app.post(f"{API}/annotations/batch")
-    def batch(body: BatchPut, user: User, s: DB) -> BatchResult:
+    async def batch(body: BatchPut, token: Token) -> BatchResult:
         for ann_id in body.items:
             _check_uuid(ann_id)
-        sampler = review.Sampler(s, user, {p.task_id for p in body.items.values()})
-        result = svc.put_many(s, user, body.items, sampler)
-        sampler.finish()
-        s.commit()
-        return result
+
+        def work(s: Session, user: m.User) -> BatchResult:
+            sampler = review.Sampler(s, user, {p.task_id for p in body.items.values()})
+            return svc.put_many(s, user, body.items, sampler)
+
+        return await calls.write(token, work)
 
     @app.get(f"{API}/changes")
-    def changes(user: User, s: DB, since: int = 0, limit: int = 500) -> ChangesPage:
-        return svc.changes(s, user, since, max(1, min(limit, 1000)))
+    async def changes(token: Token, since: int = 0, limit: int = 500) -> ChangesPage:
+        size = max(1, min(limit, 1000))
+        return await calls.read(token, lambda s, u: svc.changes(s, u, since, size))
 
     # -- second-pass review -----------------------------------------------------------------
     @app.put(f"{API}/projects/{{project_id}}/review-policy", status_code=204)
-    def review_policy(project_id: str, body: ReviewPolicy, user: User, s: DB) -> Response:
-        review.set_policy(s, user, project_id, body)
-        s.commit()
+    async def review_policy(project_id: str, body: ReviewPolicy, token: Token) -> Response:
+        await calls.write(token, lambda s, u: review.set_policy(s, u, project_id, body))
         return Response(status_code=204)
 
     @app.get(f"{API}/projects/{{project_id}}/review-policy")
-    def get_review_policy(project_id: str, user: User, s: DB) -> ReviewPolicy:
-        return review.policy_of(svc.project_for(s, project_id))
+    async def get_review_policy(project_id: str, token: Token) -> ReviewPolicy:
+        return await calls.read(
+            token, lambda s, _u: review.policy_of(svc.project_for(s, project_id))
+        )
 
     @app.post(f"{API}/review-leases")
-    def review_leases(body: ReviewLeaseRequest, user: User, s: DB) -> list[ReviewItemOut]:
-        out = review.lease_reviews(s, user, body.project_id, body.count)
-        s.commit()
-        return out
+    async def review_leases(body: ReviewLeaseRequest, token: Token) -> list[ReviewItemOut]:
+        return await calls.write(
+            token, lambda s, u: review.lease_reviews(s, u, body.project_id, body.count)
+        )
 
     @app.put(f"{API}/reviews/{{review_id}}", responses={409: {"model": ReviewOut}})
-    def put_review(review_id: str, body: ReviewPut, user: User, s: DB) -> ReviewOut:
+    async def put_review(review_id: str, body: ReviewPut, token: Token) -> ReviewOut:
         _check_uuid(review_id)
         try:
-            out = review.put_review(s, user, review_id, body)
+            return await calls.write(token, lambda s, u: review.put_review(s, u, review_id, body))
         except review.AlreadyReviewed as exc:
             raise HTTPException(409, exc.review.model_dump()) from None
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
-        s.commit()
-        return out
 
     @app.get(f"{API}/projects/{{project_id}}/quality")
-    def quality(project_id: str, user: User, s: DB, annotator: str | None = None) -> QualityOut:
-        return review.quality(s, user, project_id, annotator)
+    async def quality(project_id: str, token: Token, annotator: str | None = None) -> QualityOut:
+        return await calls.read(token, lambda s, u: review.quality(s, u, project_id, annotator))
 
     @app.delete(f"{API}/tasks/{{task_id}}", status_code=204)
-    def delete(task_id: str, user: User, s: DB) -> Response:
-        svc.delete_task(s, store, user, task_id)
-        s.commit()
+    async def delete(task_id: str, token: Token) -> Response:
+        await calls.write(token, lambda s, u: svc.delete_task(s, store, u, task_id))
         return Response(status_code=204)
 
-    app.state.sessions = Maker
-    app.state.engine = engine
+    app.state.sessions = database.write
+    app.state.engine = database.engine
     app.state.store = store
+    app.state.admission = admission
+    app.state.auditor = auditor
     return app
 
 

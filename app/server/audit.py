@@ -1,18 +1,30 @@
-"""The audit log: append-only, each row's hash covers the previous row's hash."""
+"""The audit log: append-only, each row's hash covers the previous row's hash.
+
+`audit()` adds a row to the session's transaction; it is chained when the transaction commits,
+as its last statements (app/server/commit.py), so the chain's lock (on PostgreSQL an advisory
+lock; SQLite writers are one at a time already) is held only from there to the commit, never
+across a route's work. Rows that belong to no other write (an audio access) go through the
+`Auditor`, which appends what many requests asked for in one transaction.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import queue
+import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.server import locks
 from app.server.models import AuditEntry
 
 GENESIS = "0" * 64
+PENDING = "earmark_audit"
 
 
 def _hash(
@@ -22,29 +34,58 @@ def _hash(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-AUDIT_LOCK = 0x45415244  # one PostgreSQL advisory lock serialises appends to the chain
-
-
 def audit(
     db: Session, user_id: str | None, action: str, object_id: str = "", **detail: Any
 ) -> None:
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
-    last = db.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
-    prev = last.hash if last else GENESIS
-    at = time.time()
-    db.add(
-        AuditEntry(
-            at=at,
-            user_id=user_id,
-            action=action,
-            object_id=object_id,
-            detail=detail,
-            prev_hash=prev,
-            hash=_hash(prev, at, user_id, action, object_id, detail),
+    """An audit row, stored with the transaction it is part of (chained at its commit)."""
+    db.info.setdefault(PENDING, []).append((time.time(), user_id, action, object_id, detail))
+
+
+def append_pending(db: Session) -> None:
+    """Chain and insert the session's pending rows: called just before it commits."""
+    rows = db.info.pop(PENDING, None)
+    if not rows:
+        return
+    prev = _last_hash(db) or GENESIS
+    chained = []
+    for at, user_id, action, object_id, detail in rows:
+        digest = _hash(prev, at, user_id, action, object_id, detail)
+        chained.append(
+            {
+                "at": at,
+                "user_id": user_id,
+                "action": action,
+                "object_id": object_id,
+                "detail": detail,
+                "prev_hash": prev,
+                "hash": digest,
+            }
         )
-    )
-    db.flush()
+        prev = digest
+    db.execute(insert(AuditEntry), chained)
+
+
+def _last_hash(db: Session) -> str | None:
+    """The chain's last hash, under the chain's lock (held to the commit)."""
+    if db.get_bind().dialect.name != "postgresql":  # SQLite: the writer holds the only lock
+        return db.scalar(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))
+    # Lock, then read, in one round trip: the second statement takes its snapshot after the
+    # lock is granted, so it sees the row the previous holder committed.
+    cursor = db.connection().connection.cursor()
+    try:
+        cursor.execute(
+            f"SELECT pg_advisory_xact_lock({locks.AUDIT << 32});"
+            " SELECT hash FROM audit ORDER BY seq DESC LIMIT 1"
+        )
+        cursor.nextset()
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return None if row is None else str(row[0])
+
+
+def drop_pending(db: Session) -> None:
+    db.info.pop(PENDING, None)
 
 
 def verify(db: Session) -> list[int]:
@@ -58,3 +99,73 @@ def verify(db: Session) -> list[int]:
             bad.append(row.seq)
         prev = row.hash
     return bad
+
+
+class AuditFailed(Exception):
+    pass
+
+
+@dataclass
+class _Ask:
+    row: tuple[str | None, str, str, dict[str, Any]]
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+class Auditor:
+    """One thread per process appending standalone rows in batches: `record` returns once the
+    row is committed, so an access is on the log before anything is served."""
+
+    BATCH = 500
+
+    def __init__(self, sessions: sessionmaker[Session], timeout_s: float) -> None:
+        self.sessions, self.timeout_s = sessions, timeout_s
+        self._asks: queue.Queue[_Ask | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def record(self, user_id: str | None, action: str, object_id: str = "", **detail: Any) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="auditor", daemon=True)
+                self._thread.start()
+        ask = _Ask((user_id, action, object_id, detail))
+        self._asks.put(ask)
+        if not ask.done.wait(self.timeout_s):
+            raise AuditFailed("the audit log could not be written in time")
+        if ask.error is not None:
+            raise ask.error
+
+    def close(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                self._asks.put(None)
+                self._thread.join(10)
+                self._thread = None
+
+    def _run(self) -> None:
+        while True:
+            first = self._asks.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.BATCH:
+                try:
+                    more = self._asks.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._asks.put(None)  # stop after this batch
+                    break
+                batch.append(more)
+            try:
+                with self.sessions() as s:
+                    for ask in batch:
+                        user_id, action, object_id, detail = ask.row
+                        audit(s, user_id, action, object_id, **detail)
+                    s.commit()
+            except Exception as exc:  # every asker hears of it; the thread goes on
+                for ask in batch:
+                    ask.error = exc
+            for ask in batch:
+                ask.done.set()

@@ -9,6 +9,7 @@ import os
 import secrets
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from app.server import models as m
 from app.server.audit import audit
 from app.server.db import data_dir, default_url, make_engine, migrate, sessions
 from app.server.importer import import_recordings
+from app.server.limits import Limits
 from app.server.review import policy_of
 from app.server.security import hash_password, new_totp_secret, totp_uri
 from app.server.storage import AudioStore
@@ -83,6 +85,28 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--demo", action="store_true", help="no second factor (demo only)")
+    d = Limits()
+    serve.add_argument(
+        "--workers", type=int, default=1, help="server processes on this machine (default 1)"
+    )
+    serve.add_argument(
+        "--concurrency",
+        type=int,
+        default=d.concurrency,
+        help=f"requests each process handles at once (default {d.concurrency})",
+    )
+    serve.add_argument(
+        "--queue",
+        type=int,
+        default=d.queue,
+        help=f"requests that may wait for a place; more get 503 at once (default {d.queue})",
+    )
+    serve.add_argument(
+        "--queue-wait",
+        type=float,
+        default=d.wait_s,
+        help=f"seconds a request may wait for a place before 503 (default {d.wait_s:g})",
+    )
     return p
 
 
@@ -184,23 +208,33 @@ def main(argv: list[str] | None = None) -> int:
         _say("database ready")
         return 0
     if args.command == "serve":
-        import uvicorn
-
-        from app.server.api import create_app
-
-        uvicorn.run(
-            create_app(url, data_dir(), demo=args.demo),
-            host=args.host,
-            port=args.port,
-            log_level="info",
-            access_log=False,
-        )
-        return 0
+        return _serve(url, args)
     engine = make_engine(url)
     try:
         return _with_db(sessions(engine), args)
     finally:
         engine.dispose()
+
+
+def _serve(url: str, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.server.asgi import SETTINGS, settings
+
+    limits = replace(
+        Limits(), concurrency=args.concurrency, queue=args.queue, wait_s=args.queue_wait
+    )
+    os.environ[SETTINGS] = settings(url, data_dir(), args.demo, limits)
+    uvicorn.run(
+        "app.server.asgi:app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        access_log=False,
+    )
+    return 0
 
 
 def _with_db(maker: sessionmaker[Session], args: argparse.Namespace) -> int:

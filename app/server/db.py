@@ -1,13 +1,26 @@
-"""Engine and sessions: SQLite by default (WAL, busy timeout), PostgreSQL by URL."""
+"""Engine and sessions: SQLite by default (WAL, busy timeout), PostgreSQL by URL.
+
+Sessions come in two kinds. A writer's transaction on SQLite begins IMMEDIATE, so writers queue
+at BEGIN instead of failing when a read turns into a write; a reader's begins DEFERRED and never
+takes the write lock (WAL lets readers and the one writer proceed together). On PostgreSQL
+both are plain transactions. The pool holds a connection for each request a process admits
+(app/server/limits.py), so no admitted request waits for one.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from app.server import commit  # noqa: F401  (registers what every session writes at commit)
+from app.server.limits import Limits
+
+READ = "earmark_read"  # execution option of a reader's connections
 
 
 def default_url() -> str:
@@ -23,9 +36,20 @@ def data_dir() -> Path:
     return path
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, limits: Limits | None = None) -> Engine:
+    limits = limits or Limits()
+    pool = {
+        "pool_size": limits.pool_size,
+        "max_overflow": limits.concurrency // 2,
+        "pool_timeout": limits.db_timeout_s,
+    }
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": limits.db_timeout_s, "check_same_thread": False},
+            **pool,
+        )
+        busy_ms = int(limits.db_timeout_s * 1000)
 
         @event.listens_for(engine, "connect")
         def _pragmas(conn: Any, _record: Any) -> None:
@@ -33,21 +57,45 @@ def make_engine(url: str) -> Engine:
             cur = conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            # writers queue at BEGIN instead of failing when a read turns into a write
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            read = conn.get_execution_options().get(READ, False)
+            conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # No ping before each checkout (a round trip per request): a connection that died with a
+    # restart of PostgreSQL fails its request (503, retried) and the pool is renewed.
+    return create_engine(url, **pool)
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that write (on SQLite: BEGIN IMMEDIATE)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that only read: on SQLite they never take the write lock; on PostgreSQL each
+    statement runs on its own (no BEGIN and ROLLBACK round trips around a lookup)."""
+    options: dict[str, Any] = {READ: True}
+    if engine.dialect.name == "postgresql":
+        options["isolation_level"] = "AUTOCOMMIT"
+    return sessionmaker(engine.execution_options(**options), expire_on_commit=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    engine: Engine
+    write: sessionmaker[Session]
+    read: sessionmaker[Session]
+
+    @classmethod
+    def open(cls, url: str, limits: Limits | None = None) -> Database:
+        engine = make_engine(url, limits)
+        return cls(engine, sessions(engine), read_sessions(engine))
 
 
 def migrate(url: str) -> None:

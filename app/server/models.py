@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -43,6 +43,10 @@ class Task(Base):
     """A recording to annotate. Nothing here identifies the customer but a keyed pseudonym."""
 
     __tablename__ = "tasks"
+    __table_args__ = (
+        # the pool, in item order: free tasks of a project that nobody has submitted or skipped
+        Index("ix_tasks_pool", "project_id", "closed", "number"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
     number: Mapped[int] = mapped_column(Integer, default=0)  # "Item 17": per project, from 1
@@ -56,8 +60,11 @@ class Task(Base):
     predicted_intent: Mapped[str | None] = mapped_column(String(100), nullable=True)
     predicted_slots: Mapped[list[Any]] = mapped_column(JSON, default=list)
     leased_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
-    lease_expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lease_expires_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # submitted or skipped by someone: out of the pool for good (a rejection returns it to
+    # its annotator, never to the pool)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Annotation(Base):
@@ -122,6 +129,7 @@ class Change(Base):
     """The feed: one row per event a user must hear of, in server order."""
 
     __tablename__ = "changes"
+    __table_args__ = (Index("ix_changes_user_seq", "user_id", "seq"),)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))

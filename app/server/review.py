@@ -13,8 +13,9 @@ import hmac
 import time
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.protocol import (
     QualityOut,
@@ -25,9 +26,10 @@ from app.protocol import (
 )
 from app.server import models as m
 from app.server.audit import audit
+from app.server.feed import feed
 from app.server.models import new_id
 from app.server.quality import Reviewed, figures
-from app.server.service import Forbidden, NotFound, feed, task_out
+from app.server.service import RENEW_S, Forbidden, NotFound, task_out
 
 REVIEW_LEASE_S = 3600.0
 REVIEWERS = ("reviewer", "admin")
@@ -138,25 +140,36 @@ class Sampler:
             self._picked = []
 
 
-def _item_out(db: Session, item: m.ReviewItem) -> ReviewItemOut:
-    task = db.get(m.Task, item.task_id)
-    annotator = db.get(m.User, item.annotator_id)
-    assert task is not None and annotator is not None
-    return ReviewItemOut(
-        id=item.id,
-        task=task_out(task),
-        annotator=annotator.username,
-        submission=item.submission,
-        doc=item.doc,
-        lease_expires_at=item.lease_expires_at,
+def _items_out(db: Session, items: list[m.ReviewItem]) -> list[ReviewItemOut]:
+    """The items with their tasks and annotators' names, in two queries for all of them."""
+    if not items:
+        return []
+    tasks = {
+        t.id: t for t in db.scalars(select(m.Task).where(m.Task.id.in_({i.task_id for i in items})))
+    }
+    names = dict(
+        db.execute(
+            select(m.User.id, m.User.username).where(m.User.id.in_({i.annotator_id for i in items}))
+        ).all()
     )
+    return [
+        ReviewItemOut(
+            id=item.id,
+            task=task_out(tasks[item.task_id]),
+            annotator=names[item.annotator_id],
+            submission=item.submission,
+            doc=item.doc,
+            lease_expires_at=item.lease_expires_at,
+        )
+        for item in items
+    ]
 
 
 def lease_reviews(db: Session, user: m.User, project_id: str, count: int) -> list[ReviewItemOut]:
     """Items to review: never the reviewer's own work; a lease expires like a task lease."""
     if user.role not in REVIEWERS:
         raise Forbidden("only reviewers open the review queue")
-    if db.get(m.Project, project_id) is None:
+    if db.scalar(select(m.Project.id).where(m.Project.id == project_id)) is None:
         raise NotFound(project_id)
     now = time.time()
     open_items = (
@@ -173,22 +186,36 @@ def lease_reviews(db: Session, user: m.User, project_id: str, count: int) -> lis
         db.scalars(
             open_items.where(
                 m.ReviewItem.leased_by == user.id, m.ReviewItem.lease_expires_at >= now
-            )
+            ).order_by(m.ReviewItem.created_at, m.Task.number)
         )
     )
-    free = list(
-        db.scalars(
-            open_items.where(
-                (m.ReviewItem.leased_by.is_(None)) | (m.ReviewItem.lease_expires_at < now)
+    free: list[m.ReviewItem] = []
+    if len(mine) < count:
+        free = list(
+            db.scalars(
+                open_items.where(
+                    (m.ReviewItem.leased_by.is_(None)) | (m.ReviewItem.lease_expires_at < now)
+                )
+                .order_by(m.ReviewItem.created_at, m.Task.number)
+                .limit(count - len(mine))
+                .with_for_update(skip_locked=True, of=m.ReviewItem)
             )
-            .order_by(m.ReviewItem.created_at, m.Task.number)
-            .limit(max(0, count - len(mine)))
-            .with_for_update(skip_locked=True)
         )
-    )
-    for item in mine + free:
-        item.leased_by, item.lease_expires_at = user.id, now + REVIEW_LEASE_S
-    return [_item_out(db, item) for item in mine + free]
+    renew = [i.id for i in free] + [
+        i.id for i in mine if (i.lease_expires_at or 0) < now + REVIEW_LEASE_S - RENEW_S
+    ]
+    if renew:  # one statement for all
+        db.execute(
+            update(m.ReviewItem)
+            .where(m.ReviewItem.id.in_(renew))
+            .values(leased_by=user.id, lease_expires_at=now + REVIEW_LEASE_S)
+            .execution_options(synchronize_session=False)
+        )
+        for item in mine + free:  # what the statement wrote, without writing it again
+            if item.id in renew:
+                set_committed_value(item, "leased_by", user.id)
+                set_committed_value(item, "lease_expires_at", now + REVIEW_LEASE_S)
+    return _items_out(db, mine + free)
 
 
 def _review_out(r: m.Review) -> ReviewOut:

@@ -1,15 +1,18 @@
 """What the routes do, as plain functions over a session: leases, puts, the feed, deletion.
 
 Every query is scoped by the caller; an object outside the caller's scope is NotFound.
+
+A lease answer is the caller's open work: tasks leased to them and not yet submitted or
+skipped, and their items a reviewer sent back, topped up from the pool to the count asked for.
+Submitting or skipping ends the task's lease and takes it out of the pool for good.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.protocol import (
@@ -23,9 +26,12 @@ from app.protocol import (
 )
 from app.server import models as m
 from app.server.audit import audit
+from app.server.feed import feed
+from app.server.locks import LEASE, lock
 from app.server.storage import AudioStore
 
 LEASE_S = 3600.0
+RENEW_S = 300.0  # a lease is renewed once it has run this long
 
 
 class NotFound(Exception):
@@ -62,58 +68,79 @@ def annotation_out(a: m.Annotation) -> AnnotationOut:
     return AnnotationOut(id=a.id, task_id=a.task_id, version=a.version, doc=a.doc)
 
 
-def feed(db: Session, user_id: str, kind: str, task_id: str, **payload: Any) -> None:
-    db.add(m.Change(user_id=user_id, kind=kind, task_id=task_id, payload=payload))
-
-
-def reclaim_expired(db: Session, now: float) -> None:
-    """Expired leases return to the pool; their holders hear of it."""
-    for t in db.scalars(
-        select(m.Task)
-        .where(m.Task.lease_expires_at < now, m.Task.leased_by.is_not(None))
-        .with_for_update()
-    ):
-        feed(db, t.leased_by or "", "revoked", t.id, reason="lease expired")
-        t.leased_by, t.lease_expires_at = None, None
-
-
-def lease(db: Session, user: m.User, project_id: str, count: int) -> list[TaskOut]:
-    if user.role not in ("annotator", "admin"):
-        raise Forbidden("only annotators take tasks")
-    if db.get(m.Project, project_id) is None:
-        raise NotFound(project_id)
-    now = time.time()
-    reclaim_expired(db, now)
-    done = select(m.Annotation.task_id).where(m.Annotation.user_id == user.id)
-    mine = list(
-        db.scalars(
-            select(m.Task).where(
-                m.Task.project_id == project_id,
-                m.Task.leased_by == user.id,
-                m.Task.deleted.is_(False),
-            )
-        )
+def open_work(db: Session, user: m.User, project_id: str) -> list[m.Task]:
+    """The caller's open tasks, in item order: leased to them and not submitted or skipped (an
+    expired lease nobody has taken yet is still theirs), and those of their items a reviewer
+    sent back, open again until they submit them."""
+    returned = select(m.Annotation.task_id).where(
+        m.Annotation.user_id == user.id, m.Annotation.review_state == "rejected"
     )
-    free = list(
+    return list(
         db.scalars(
             select(m.Task)
             .where(
                 m.Task.project_id == project_id,
-                m.Task.leased_by.is_(None),
                 m.Task.deleted.is_(False),
-                m.Task.id.not_in(done),
-                ~m.Task.id.in_(select(m.Annotation.task_id)),
+                or_(
+                    and_(m.Task.leased_by == user.id, m.Task.closed.is_(False)),
+                    m.Task.id.in_(returned),
+                ),
             )
-            .order_by(m.Task.id)
-            .limit(max(0, count - len(mine)))
-            .with_for_update(skip_locked=True)
+            .order_by(m.Task.number)
         )
     )
+
+
+def lease(db: Session, user: m.User, project_id: str, count: int) -> list[TaskOut]:
+    """The caller's open work topped up from the pool to `count`, their leases renewed.
+
+    The pool is the project's tasks nobody has submitted or skipped and nobody holds: never
+    leased, or leased by someone whose lease expired, who hears that it was taken.
+    """
+    if user.role not in ("annotator", "admin"):
+        raise Forbidden("only annotators take tasks")
+    if db.scalar(select(m.Project.id).where(m.Project.id == project_id)) is None:
+        raise NotFound(project_id)
+    lock(db, LEASE, user.id)  # one lease of a caller at a time: it counts what it holds
+    now = time.time()
+    mine = open_work(db, user, project_id)
+    free: list[m.Task] = []
+    if len(mine) < count:
+        free = list(
+            db.scalars(
+                select(m.Task)
+                .where(
+                    m.Task.project_id == project_id,
+                    m.Task.closed.is_(False),
+                    m.Task.deleted.is_(False),
+                    or_(
+                        m.Task.leased_by.is_(None),
+                        and_(m.Task.lease_expires_at < now, m.Task.leased_by != user.id),
+                    ),
+                )
+                .order_by(m.Task.number)
+                .limit(count - len(mine))
+                .with_for_update(skip_locked=True)
+            )
+        )
+    # renewed when a lease has run a while, not at every call (one statement for all)
+    stale = [
+        t.id
+        for t in mine
+        if t.leased_by == user.id and (t.lease_expires_at or 0) < now + LEASE_S - RENEW_S
+    ]
+    if stale:
+        db.execute(
+            update(m.Task)
+            .where(m.Task.id.in_(stale))
+            .values(lease_expires_at=now + LEASE_S)
+            .execution_options(synchronize_session=False)
+        )
     for t in free:
+        if t.leased_by is not None:
+            feed(db, t.leased_by, "revoked", t.id, reason="lease expired")
         t.leased_by, t.lease_expires_at = user.id, now + LEASE_S
         feed(db, user.id, "assigned", t.id)
-    for t in mine:
-        t.lease_expires_at = now + LEASE_S
     return [task_out(t) for t in mine + free]
 
 
@@ -125,7 +152,7 @@ def visible_task(db: Session, user: m.User, task_id: str) -> m.Task:
     if user.role == "admin":
         return t
     now = time.time()
-    if t.leased_by == user.id and (t.lease_expires_at or 0) >= now:
+    if t.leased_by == user.id:  # expired or not: nobody else has taken it
         return t
     reviewing = select(m.ReviewItem.id).where(
         m.ReviewItem.task_id == task_id,
@@ -145,17 +172,24 @@ def visible_task(db: Session, user: m.User, task_id: str) -> m.Task:
     return t
 
 
-def audio(db: Session, store: AudioStore, user: m.User, task_id: str) -> tuple[m.Task, bytes]:
+def audible_task(db: Session, user: m.User, task_id: str) -> m.Task:
+    """A task whose recording the caller may hear (the route audits each access)."""
     t = visible_task(db, user, task_id)
     if t.audio_key is None:
         raise NotFound(task_id)
-    data = store.get(t.id, t.audio_key)
-    audit(db, user.id, "audio_access", t.id)
-    return t, data
+    return t
 
 
-# (annotation id, task id, document, submissions so far, review state) -> the new two
-SampleHook = Callable[[str, str, dict[str, Any], int, str | None], tuple[int, str | None]]
+class SampleHook(Protocol):
+    """The review sampler (app/server/review.py) as put_many sees it."""
+
+    def __call__(
+        self, ann_id: str, task_id: str, doc: dict[str, Any], prior: int, state: str | None
+    ) -> tuple[int, str | None]:
+        """(submissions, review state) after storing `doc`."""
+
+    def finish(self) -> None:
+        """Store what was picked, after the batch's annotations."""
 
 
 def put_annotation(
@@ -188,35 +222,17 @@ def put_many(
         )
     }
     task_ids = {p.task_id for p in items.values()}
-    visible: set[str] = set()
-    if user.role == "admin":
-        visible = set(
-            db.scalars(select(m.Task.id).where(m.Task.id.in_(task_ids), m.Task.deleted.is_(False)))
-        )
-    else:
-        visible = set(
-            db.scalars(
-                select(m.Task.id).where(
-                    m.Task.id.in_(task_ids),
-                    m.Task.deleted.is_(False),
-                    m.Task.leased_by == user.id,
-                    m.Task.lease_expires_at >= now,
-                )
-            )
-        )
-        visible |= set(
-            db.scalars(
-                select(m.Annotation.task_id)
-                .join(m.Task)
-                .where(
-                    m.Annotation.task_id.in_(task_ids),
-                    m.Annotation.user_id == user.id,
-                    m.Task.deleted.is_(False),
-                )
-                .distinct()
-            )
-        )
+    mine = select(m.Annotation.task_id).where(
+        m.Annotation.task_id.in_(task_ids), m.Annotation.user_id == user.id
+    )
+    scope = (
+        m.Task.id.in_(task_ids)
+        if user.role == "admin"
+        else and_(m.Task.id.in_(task_ids), or_(m.Task.leased_by == user.id, m.Task.id.in_(mine)))
+    )
+    visible = set(db.scalars(select(m.Task.id).where(scope, m.Task.deleted.is_(False))))
     stored: list[str] = []
+    closing: list[str] = []  # tasks submitted or skipped in this batch
     fresh: list[dict[str, Any]] = []
     for ann_id, put in items.items():
         row = existing.get(ann_id)
@@ -241,6 +257,8 @@ def put_many(
             )
             result.stored[ann_id] = 1
             stored.append(ann_id)
+            if _closes(put.doc):
+                closing.append(put.task_id)
             continue
         if row.user_id != user.id or row.task_id != put.task_id:
             result.refused[ann_id] = "not found"
@@ -268,11 +286,31 @@ def put_many(
                 )
             result.stored[ann_id] = row.version
             stored.append(ann_id)
+            if _closes(put.doc):
+                closing.append(put.task_id)
     if fresh:
         db.execute(insert(m.Annotation), fresh)  # one statement, not one ORM object each
-    if stored:
+    if closing:  # out of the pool for good; the submitter's lease ends
+        quick = {"synchronize_session": False}
+        db.execute(
+            update(m.Task).where(m.Task.id.in_(closing)).values(closed=True),
+            execution_options=quick,
+        )
+        db.execute(
+            update(m.Task)
+            .where(m.Task.id.in_(closing), m.Task.leased_by == user.id)
+            .values(leased_by=None, lease_expires_at=None),
+            execution_options=quick,
+        )
+    if sample is not None:
+        sample.finish()
+    if stored:  # last: on PostgreSQL the audit chain's lock is held from here to the commit
         audit(db, user.id, "submission", "", annotations=stored)
     return result
+
+
+def _closes(doc: dict[str, Any]) -> bool:
+    return doc.get("status") in ("submitted", "skipped")
 
 
 def changes(db: Session, user: m.User, since: int, limit: int) -> ChangesPage:
@@ -323,7 +361,7 @@ def delete_task(db: Session, store: AudioStore, admin: m.User, task_id: str) -> 
     store.delete(t.id)
     t.audio_key, t.deleted, t.asr_text = None, True, ""
     t.leased_by, t.lease_expires_at = None, None
-    for uid in holders:
+    for uid in sorted(holders):
         feed(db, uid, "deleted", task_id)
     audit(db, admin.id, "deletion", task_id)
 

@@ -50,6 +50,16 @@ class ServerError(SyncError):
     pass
 
 
+class Busy(SyncError):
+    """The server refused for now (503 or 429) and said when to come back."""
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__(
+            f"The server is busy; your work is kept here and sent in {retry_after_s:.0f} s."
+        )
+        self.retry_after_s = retry_after_s
+
+
 class AlreadyReviewed(SyncError):
     """Someone decided on this item first (its lease had run out)."""
 
@@ -58,6 +68,14 @@ class AlreadyReviewed(SyncError):
             f"Another reviewer decided on this item first ({review.outcome}); yours was not kept."
         )
         self.review = review
+
+
+def _retry_after(r: httpx.Response, default_s: float = 5.0) -> float:
+    """The server's Retry-After in seconds (only the delay form; a date counts as the default)."""
+    try:
+        return min(300.0, max(1.0, float(r.headers.get("Retry-After", default_s))))
+    except ValueError:
+        return default_s
 
 
 def check_server_url(url: str) -> str:
@@ -128,6 +146,8 @@ class Client:
             r = self._send(method, path, headers={"Authorization": f"Bearer {self._access}"}, **kw)
         if r.status_code == 401:
             raise SessionExpired("Your session has ended: sign in again.")
+        if r.status_code in (429, 503):
+            raise Busy(_retry_after(r))
         if r.status_code >= 500:
             raise ServerError(f"The server had a problem ({r.status_code}); try again later.")
         return r
@@ -137,6 +157,10 @@ class Client:
         if not token:
             raise SessionExpired("Sign in to the server first.")
         r = self._send("POST", "/auth/refresh", json={"refresh_token": token})
+        if r.status_code in (429, 503):
+            raise Busy(_retry_after(r))  # the session goes on: only a refusal ends it
+        if r.status_code >= 500:
+            raise ServerError(f"The server had a problem ({r.status_code}); try again later.")
         if r.status_code != 200:
             raise SessionExpired("Your session has ended: sign in again.")
         self._take(r)
@@ -171,6 +195,8 @@ class Client:
         )
         if r.status_code == 429:
             raise SyncError("Too many failed sign-ins: wait a few minutes and try again.")
+        if r.status_code == 503:
+            raise SyncError("The server is busy; sign in again in a few seconds.")
         if r.status_code == 401:
             raise SyncError("Wrong user name, password or code.")
         self._json(r)

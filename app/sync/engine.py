@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +21,14 @@ from app.model.task import Task
 from app.protocol import AnnotationPut, BatchPut, Change, TaskOut
 from app.store.db import Store
 from app.store.sync_tables import ReviewNote, SyncTables
-from app.sync.client import Client, Offline, SyncError
+from app.sync.client import Busy, Client, Offline, SyncError
 
 log = logging.getLogger(__name__)
 BATCH = 500
-LEASE_COUNT = 20
+LEASE_COUNT = 20  # open items a workstation holds
+RENEW_EVERY_S = 300.0  # leases are renewed this often even when the queue is full
 BACKOFF_MAX_S = 60.0
+CLOSED = ("submitted", "skipped")
 
 
 @dataclass
@@ -80,6 +83,10 @@ class SyncEngine:
         audio_dir.mkdir(parents=True, exist_ok=True)
         self.backoff_s = 0.0
         self.reviewed: list[str] = []  # items with a review that arrived in the last pass
+        # what the last lease answer held, less what was submitted or skipped since: a pass
+        # asks for more only when this runs short (or the leases need renewing)
+        self._open: set[str] = set()
+        self._leased_at = float("-inf")
 
     def review_notes(self) -> dict[str, ReviewNote]:
         return self.tables.review_notes()
@@ -115,18 +122,30 @@ class SyncEngine:
                 log.warning("server refused annotation of %s: %s", by_ann[a].task_id, reason)
             acked += len(result.stored)
             conflicts += len(result.conflicts)
+            self._open -= {
+                by_ann[a].task_id for a in result.stored if by_ann[a].doc.get("status") in CLOSED
+            }
         return acked, conflicts
 
+    def _needs_lease(self) -> bool:
+        full = len(self._open) >= LEASE_COUNT
+        return not full or time.monotonic() - self._leased_at > RENEW_EVERY_S
+
     def pull(self) -> tuple[int, list[str]]:
-        """(items assigned, items removed): leases renewed, then the feed to its end."""
-        leased = self.client.lease(self.project_id, LEASE_COUNT)
+        """(items assigned, items removed): leases topped up when the queue runs short (and
+        renewed now and then), then the feed to its end."""
+        leased: list[TaskOut] = []
+        if self._needs_lease():
+            leased = self.client.lease(self.project_id, LEASE_COUNT)
+            self._open = {t.id for t in leased}
+            self._leased_at = time.monotonic()
         for t in leased:
             self.audio.fetch(t, self._audio_path(t.id))
         known = self.tables.remote_ids()
         fresh = [t for t in leased if t.id not in known]
         removed: list[str] = []
         reviewed: list[str] = []
-        tasks = [self._task(t, k) for k, t in enumerate(leased)]
+        tasks = [self._task(t) for t in leased]
         new_ids = {t.id: str(uuid.uuid4()) for t in leased}
         since = self.tables.cursor()
         first = True
@@ -143,14 +162,15 @@ class SyncEngine:
             for task_id in purge:
                 self.audio.forget(self._audio_path(task_id))
             removed += purge + drop
+            self._open -= set(purge + drop)
             since = page.next_since
             if not page.more:
                 break
         self.reviewed = reviewed
         return len(fresh), removed
 
-    def _task(self, t: TaskOut, position: int) -> Task:
-        return task_from(t, t.id, self._audio_path(t.id), position)
+    def _task(self, t: TaskOut) -> Task:
+        return task_from(t, t.id, self._audio_path(t.id), t.number)  # the queue in item order
 
     def sync_once(self) -> SyncStatus:
         """One pass; never raises for the network: the status says what happened."""
@@ -164,6 +184,10 @@ class SyncEngine:
         except Offline as exc:
             status.message = str(exc)
             self.backoff_s = min(BACKOFF_MAX_S, max(2.0, self.backoff_s * 2))
+        except Busy as exc:
+            status.online = True
+            status.message = str(exc)
+            self.backoff_s = max(exc.retry_after_s, min(BACKOFF_MAX_S, self.backoff_s * 2))
         except SyncError as exc:
             status.online = not isinstance(exc, Offline)
             status.message = str(exc)

@@ -79,7 +79,9 @@ class ServerSync:
         task = self.editor.task
         if task is not None and self.clip is None:
             self._load(task.audio_path)  # it may have just arrived (or been fetched again)
-        self._sync_timer.setInterval(
+        # the next pass comes SYNC_EVERY_S after this one (or when the server said), not on a
+        # fixed beat: a pass after a submit pushes the timer's pass back
+        self._sync_timer.start(
             int(1000 * max(SYNC_EVERY_S, self.engine.backoff_s if self.engine else 0))
         )
 

@@ -108,7 +108,7 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
     data = tmp_path / "server-data"
     recordings = tmp_path / "recordings"
     recordings.mkdir()
-    for k in range(6):
+    for k in range(8):
         write_tone(recordings / f"r{k}.wav", 0.5 + 0.1 * k)
     engine = make_engine(db_url)
     with sessions(engine)() as db:
@@ -123,7 +123,7 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
         import_recordings(db, AudioStore(data / "audio"), project, recordings)
         db.commit()
         project_id = project.id
-        task_ids = [t.id for t in db.query(m.Task).order_by(m.Task.id)]
+        task_ids = [t.id for t in db.query(m.Task).order_by(m.Task.number)]  # item order
     app = create_app(db_url, data)
     people = {}
     for name, role, disabled in (
@@ -140,5 +140,6 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
     yield World(db_url, data, app, project_id, people, task_ids, engine)
     for p in people.values():
         p.client.close()
+    app.state.auditor.close()
     app.state.engine.dispose()
     engine.dispose()

@@ -70,11 +70,11 @@ class Server:
         assert code in (0, 1), out.getvalue()
         return out.getvalue()
 
-    def start(self) -> None:
+    def start(self, *serve_args: str) -> None:
         self.log = self.log or self.data / "server.log"
         with self.log.open("ab") as out:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", self.module, "serve", "--port", str(self.port)],
+                [sys.executable, "-m", self.module, "serve", "--port", str(self.port), *serve_args],
                 cwd=ROOT,
                 env=self.env(),
                 stdout=out,
@@ -123,8 +123,11 @@ class Server:
         return self.totp[name].now()
 
 
-def make_server(tmp: Path, recordings: int = 6) -> Server:
-    server = Server(db=f"sqlite:///{tmp / 'server.sqlite3'}", data=tmp / "data", port=free_port())
+def make_server(tmp: Path, recordings: int = 6, db: str | None = None) -> Server:
+    """A server set up through earmark-server (SQLite here unless `db` names another)."""
+    server = Server(
+        db=db or f"sqlite:///{tmp / 'server.sqlite3'}", data=tmp / "data", port=free_port()
+    )
     server.data.mkdir(parents=True)
     server.cli("init")
     for name, role in (

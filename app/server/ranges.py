@@ -1,0 +1,31 @@
+"""HTTP byte ranges (RFC 9110 §14): one range per request, as players and the workstation ask."""
+
+from __future__ import annotations
+
+import re
+
+# at most 19 digits: any larger number is past the end of any recording anyway
+_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
+
+
+class Unsatisfiable(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(f"bytes */{size}")
+        self.size = size
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(first, last) byte, inclusive, or None for the whole (no header, or one we ignore as the
+    RFC allows: several ranges, another unit, nonsense)."""
+    match = _RANGE.fullmatch((header or "").strip())
+    if match is None or not (match.group(1) or match.group(2)):
+        return None
+    first, last = match.group(1), match.group(2)
+    if first:
+        start = int(first)
+        end = int(last) if last else size - 1
+    else:
+        start, end = max(0, size - int(last)), size - 1
+    if start >= size or end < start:
+        raise Unsatisfiable(size)
+    return start, min(end, size - 1)
