@@ -1,21 +1,24 @@
 """The one place the open annotation changes: edits, undo/redo, persistence, the work queue.
 
 Qt-free: listeners are plain callables, and database writes go through a `Runner` that the
-composition root provides (one writer thread in the app, inline in tests).
+composition root provides (one writer thread in the app, inline in tests). The editor never
+reads the store after it is loaded: it starts from one `Queue` read (on a worker in the app)
+and keeps every annotation it knows in memory, each document decoded once; a sync pass or an
+import hands it the new queue (`set_tasks`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 from app.model import annotation as ops
 from app.model.annotation import Annotation, EditError, Status
 from app.model.task import Task
-from app.store.db import Saved, SessionState, Store, StoreError
+from app.store.db import Queue, Saved, SessionState, Store, StoreError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,11 +63,18 @@ class UndoStep:
 
 
 class Editor:
-    def __init__(self, store: Store, runner: Runner, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        store: Store,
+        runner: Runner,
+        clock: Callable[[], float] = time.monotonic,
+        queue: Queue | None = None,
+    ):
+        """`queue` is what the store holds; without it, it is read here (tools and tests)."""
         self.store = store
         self.runner = runner
         self.clock = clock
-        self.tasks: list[Task] = store.tasks()
+        self.tasks: list[Task] = []
         self.index = -1
         self.annotation: Annotation | None = None
         self.segment = 0
@@ -80,11 +90,21 @@ class Editor:
         self.error: list[Callable[[str], None]] = []
         self.playhead_s = 0.0
         self.view: tuple[float, float] | None = None
-        # The newest revision of each item this editor has sent to the writer: a write may
-        # still be queued when the item is opened again, so the store can be behind.
-        self._latest: dict[str, tuple[int, Annotation]] = {}
+        # Every item's newest revision: as loaded, then as this editor sent it to the writer
+        # (a write may still be queued when the item is opened again).
+        self._known: dict[str, tuple[int, Annotation]] = {}
         self.returned: dict[str, int] = {}  # task -> the submission a reviewer sent back
         self._committed: dict[str, int] = {}  # newest revision known to be committed, per item
+        self._session = SessionState()
+        self.load(queue if queue is not None else store.queue())
+
+    def load(self, queue: Queue) -> None:
+        """Start from what the store holds (read once, off the GUI thread in the app)."""
+        self.tasks = list(queue.tasks)
+        self._known = dict(queue.annotations)
+        self._committed = {t: rev for t, (rev, _a) in queue.annotations.items()}
+        self._session = queue.session
+        self.index, self.annotation = -1, None
 
     # -- queue -------------------------------------------------------------------------------
     @property
@@ -100,17 +120,28 @@ class Editor:
         return out
 
     def annotations(self) -> dict[str, tuple[int, Annotation]]:
-        """What the store holds, overlaid with writes that may still be queued."""
-        return self.store.annotations() | self._latest
+        """Every item's newest revision, stored or on its way to the store."""
+        return dict(self._known)
 
-    def _stored(self, task_id: str) -> tuple[int, Annotation] | None:
-        latest = self._latest.get(task_id)
-        return latest if latest is not None else self.store.annotation(task_id)
-
-    def reload_tasks(self) -> None:
-        """The queue changed in the store (an import finished); keep the open item open."""
+    def set_tasks(
+        self,
+        tasks: list[Task],
+        removed: Iterable[str] = (),
+        annotations: dict[str, tuple[int, Annotation]] | None = None,
+    ) -> None:
+        """The queue changed (an import finished, a sync pass leased or withdrew items); the
+        open item stays open. What the server deleted is forgotten here too, and what the pass
+        wrote of an item new here (a reviewer's starting copy) is taken."""
+        for task_id, known in (annotations or {}).items():
+            if task_id not in self._known:
+                self._known[task_id] = known
+                self._committed[task_id] = known[0]
+        for task_id in removed:
+            if all(t.id != task_id for t in tasks):
+                self._known.pop(task_id, None)
+                self._committed.pop(task_id, None)
         current = self.task.id if self.task else None
-        self.tasks = self.store.tasks()
+        self.tasks = list(tasks)
         ids = [t.id for t in self.tasks]
         if current in ids:
             self.index = ids.index(current)
@@ -122,7 +153,7 @@ class Editor:
         """Open the task, segment and place where the annotator was last time."""
         if not self.tasks:
             return
-        s = self.store.session()
+        s = self._session
         ids = [t.id for t in self.tasks]
         index = ids.index(s.task_id) if s.task_id in ids else self._first_open_index()
         self.open_task(index, segment=s.segment, playhead_s=s.playhead_s)
@@ -141,7 +172,7 @@ class Editor:
             return
         self._account_activity()
         task = self.tasks[index]
-        stored = self._stored(task.id)
+        stored = self._known.get(task.id)
         if stored is None:
             self.rev, self.annotation = (
                 0,
@@ -217,14 +248,6 @@ class Editor:
         self._set(replace(step.after, active_ms=self.annotation.active_ms))
         return step.label
 
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
-    @property
-    def can_redo(self) -> bool:
-        return bool(self._redo)
-
     def select_segment(self, index: int) -> None:
         if self.annotation is None:
             return
@@ -288,7 +311,7 @@ class Editor:
         )
 
     def save_session(self) -> None:
-        state = self.session_state()
+        state = self._session = self.session_state()
         self.runner.write(lambda: self.store.save_session(state), _ignore, self._failed)
 
     def _set(self, after: Annotation) -> None:
@@ -303,7 +326,7 @@ class Editor:
             return
         self.rev += 1
         rev, state = self.rev, self.session_state()
-        self._latest[task.id] = (rev, annotation)
+        self._known[task.id] = (rev, annotation)
         _emit(self.save_state_changed)
         self.runner.write(
             lambda: self.store.save_annotation(task.id, rev, annotation, state),
@@ -313,10 +336,7 @@ class Editor:
 
     def _committed_rev(self, task_id: str) -> int:
         """Only a COMMIT makes a revision saved; a queued write does not."""
-        if task_id in self._committed:
-            return self._committed[task_id]
-        in_store = self.store.annotation(task_id)
-        return in_store[0] if in_store is not None else 0
+        return self._committed.get(task_id, 0)
 
     def _saved(self, saved: Saved) -> None:
         self._committed[saved.task_id] = max(self._committed.get(saved.task_id, 0), saved.rev)

@@ -1,4 +1,9 @@
-"""Composition root: builds the long-lived objects and wires them; nothing else does."""
+"""Composition root: builds the long-lived objects and wires them; nothing else does.
+
+The mode is decided here, once: `build` opens a local folder or manifest (local mode),
+`build_remote` a server's project as an annotator or a reviewer. Each builds the controller
+with everything it needs and installs its mode's command table (app/ui/modes.py).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -17,20 +22,25 @@ from app.audio.player import Player
 from app.audio.vault import new_key
 from app.demo import DemoError, seed_submissions, start_demo_server
 from app.editor import Editor
-from app.keymap import Cmd
+from app.keymap import Keymap
 from app.pedals import PedalDevice, PedalReader, open_hid_pedal
 from app.project import Project, ProjectError, open_project
 from app.protocol import Me
 from app.remote import Remote, open_remote, sign_out
 from app.store import secrets
+from app.store.db import Queue
 from app.store.paths import resources_dir
 from app.store.settings import Settings
 from app.sync.client import Client, SyncError
+from app.sync.engine import SyncEngine
 from app.sync.review import ReviewEngine
 from app.tasks import QtRunner
+from app.ui import modes
+from app.ui.actions import Actions
 from app.ui.controller import Controller
 from app.ui.main_window import MainWindow
 from app.ui.review_controls import ReviewControls
+from app.ui.server_sync import ServerSync
 from app.ui.sign_in_dialog import SignInDialog
 
 log = logging.getLogger(__name__)
@@ -43,53 +53,123 @@ class PedalBridge(QObject):
     status = Signal(bool)
 
 
+@dataclass
+class Workstation:
+    """A window over a server's project: the controller, its runner, and in review mode the
+    review controls."""
+
+    ctrl: Controller
+    runner: QtRunner
+    review: ReviewControls | None = None
+
+
 def build(
     source: Path,
     preset: str | None = None,
     settings: Settings | None = None,
     open_pedal: Callable[[], PedalDevice | None] | None = open_hid_pedal,
 ) -> tuple[Controller, QtRunner]:
-    """Everything the window needs, for the app and for tests."""
-    return compose(open_project(source), preset, settings, open_pedal)
+    """The window over a folder or manifest on this machine (local mode)."""
+    parts = _parts(open_project(source), preset, settings)
+    ctrl = Controller(*parts.controller_args())
+    ctrl.actions.install(modes.local(ctrl))
+    _pedals(ctrl, open_pedal)
+    return ctrl, parts.runner
 
 
 def build_remote(
     remote: Remote,
+    forget: Callable[[], None] = lambda: None,
     settings: Settings | None = None,
     open_pedal: Callable[[], PedalDevice | None] | None = open_hid_pedal,
-) -> tuple[Controller, QtRunner]:
-    """The window over a server's project: its queue comes from, and goes to, the server."""
-    ctrl, runner = compose(remote.project, None, settings, open_pedal)
-    ctrl.engine = remote.engine
+) -> Workstation:
+    """The window over a server's project, as an annotator (annotate mode) or a reviewer
+    (review mode); `forget` drops what signing out leaves behind here (keyring entries)."""
+    parts = _parts(remote.project, None, settings)
+    engine = remote.engine
+    tables = engine.tables if isinstance(engine, SyncEngine) else None
+    sync = ServerSync(engine, parts.runner, parts.editor, parts.window, parts.actions.hint, tables)
+    ctrl = Controller(*parts.controller_args(), sync)
     ctrl.window.setWindowTitle(f"Earmark — {remote.username} on {remote.client.server}")
-    if isinstance(remote.engine, ReviewEngine):
+
+    def signing_out() -> None:
+        ctrl.window.say("Signing out…")
+        ctrl.runner.background(
+            lambda: sign_out(remote, forget),
+            lambda _none: ctrl.window.close(),
+            lambda exc: ctrl.window.say(f"Could not sign out: {exc}", error=True),
+        )
+
+    review = None
+    if isinstance(engine, ReviewEngine):
         assert remote.policy is not None
-        ctrl.review = ReviewControls(ctrl, remote.engine, remote.policy)
-    return ctrl, runner
+        review = ReviewControls(
+            engine,
+            remote.policy,
+            ctrl.editor,
+            ctrl.window,
+            ctrl.runner,
+            sync,
+            ctrl.check,
+            ctrl.actions.hint,
+        )
+        ctrl.actions.install(modes.review(ctrl, sync, review, signing_out))
+    else:
+        ctrl.actions.install(modes.annotate(ctrl, sync, signing_out))
+    _pedals(ctrl, open_pedal)
+    return Workstation(ctrl, parts.runner, review)
 
 
-def compose(
-    project: Project,
-    preset: str | None,
-    settings: Settings | None,
-    open_pedal: Callable[[], PedalDevice | None] | None,
-) -> tuple[Controller, QtRunner]:
+@dataclass
+class _Parts:
+    """What every mode's window is made of, before the controller ties it together."""
+
+    project: Project
+    editor: Editor
+    player: Player
+    runner: QtRunner
+    settings: Settings
+    window: MainWindow
+    actions: Actions
+
+    def controller_args(
+        self,
+    ) -> tuple[Project, Editor, Player, QtRunner, Settings, MainWindow, Actions]:
+        return (
+            self.project,
+            self.editor,
+            self.player,
+            self.runner,
+            self.settings,
+            self.window,
+            self.actions,
+        )
+
+
+def _parts(project: Project, preset: str | None, settings: Settings | None) -> _Parts:
     runner = QtRunner()
-    editor = Editor(project.store, runner)
+    editor = Editor(project.store, runner, queue=Queue.empty())  # read on a worker at start
     window = MainWindow(project.taxonomy, project.conventions)
     settings = settings or Settings()
     if preset:
         settings.save(replace(settings.load(), key_preset=preset))
-    ctrl = Controller(project, editor, Player(), runner, settings, window)
-    if open_pedal is not None:
-        bridge = PedalBridge(ctrl)
-        bridge.event.connect(ctrl.pedal)
-        bridge.status.connect(ctrl.pedal_connected)
-        reader = PedalReader(bridge.event.emit, open_pedal, bridge.status.emit)
-        reader.start()
-        window.closing.connect(reader.stop)
-        ctrl.pedal_reader = reader
-    return ctrl, runner
+    prefs = settings.load()
+    keymap = Keymap.from_settings(prefs.key_preset, prefs.key_overrides)
+    w = window
+    actions = Actions(keymap, w, [w.waveform, w.queue.list], [w.transcript.edit])
+    return _Parts(project, editor, Player(), runner, settings, window, actions)
+
+
+def _pedals(ctrl: Controller, open_pedal: Callable[[], PedalDevice | None] | None) -> None:
+    """HID foot pedals, read on a thread of their own, their events carried to the GUI."""
+    if open_pedal is None:
+        return
+    bridge = PedalBridge(ctrl)
+    bridge.event.connect(ctrl.pedal)
+    bridge.status.connect(ctrl.pedal_connected)
+    reader = PedalReader(bridge.event.emit, open_pedal, bridge.status.emit)
+    reader.start()
+    ctrl.window.closing.connect(reader.stop)
 
 
 def application() -> QApplication:
@@ -138,11 +218,12 @@ def run_demo(review: bool = False) -> int:
             user = demo.reviewer
         client.login(user, demo.password, "")
         remote = open_remote(client, user, new_key(), review=review)  # cache dies with the demo
-        ctrl, runner = build_remote(remote)
+        ws = build_remote(remote)  # the token lives in memory only: nothing else to forget
     except (SyncError, LookupError) as exc:
         demo.stop()
         QMessageBox.critical(None, "Earmark demo", str(exc))
         return 2
+    ctrl, runner = ws.ctrl, ws.runner
     ctrl.window.show()
     QTimer.singleShot(0, ctrl.start)
     try:
@@ -229,17 +310,13 @@ def run_connect(server: str, username: str, review: bool | None = None) -> int:
         QMessageBox.critical(None, "Earmark", str(exc))
         client.close()
         return 2
-    ctrl, runner = build_remote(remote)
 
     def forget() -> None:
         secrets.delete_refresh_token(client.server, user)
         secrets.delete_cache_key(client.server, user)
 
-    def sign_out_and_quit() -> None:
-        sign_out(remote, forget)
-        ctrl.window.close()
-
-    ctrl.actions.on(Cmd.SIGN_OUT, sign_out_and_quit)
+    ws = build_remote(remote, forget)
+    ctrl, runner = ws.ctrl, ws.runner
     ctrl.window.show()
     QTimer.singleShot(0, ctrl.start)
     try:

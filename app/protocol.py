@@ -77,11 +77,6 @@ class AnnotationOut(BaseModel):
     doc: dict[str, Any]
 
 
-class ConflictOut(BaseModel):
-    detail: str
-    server: AnnotationOut
-
-
 class Change(BaseModel):
     seq: int
     kind: Literal["assigned", "revoked", "deleted", "annotation", "review"]

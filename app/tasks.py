@@ -1,4 +1,6 @@
-"""run_in_background: the one way off the GUI thread; and the single database writer."""
+"""QtRunner: the one way off the GUI thread (`background`: work that takes and returns plain
+values and never touches a widget), and the single database writer (`write`, one thread, in
+order); results come back on the GUI thread."""
 
 from __future__ import annotations
 

@@ -367,12 +367,6 @@ class Player(QObject):
         src.request_stop()
         self.state_changed.emit()
 
-    def toggle(self, end_s: float | None = None) -> None:
-        if self.playing:
-            self.pause()
-        else:
-            self.play(self._rest_s, end_s)
-
     def seek(self, t_s: float) -> None:
         t_s = max(0.0, min(t_s, self.duration_s))
         if self.playing:

@@ -255,10 +255,3 @@ def mark_skipped(a: Annotation, reason: str) -> Annotation:
 
 def add_active_ms(a: Annotation, ms: int) -> Annotation:
     return replace(a, active_ms=a.active_ms + max(0, ms))
-
-
-def segment_at(a: Annotation, t_s: float) -> int | None:
-    for i, seg in enumerate(a.segments):
-        if seg.start_s <= t_s < seg.end_s:
-            return i
-    return None

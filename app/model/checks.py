@@ -10,7 +10,11 @@ from app.model.taxonomy import Taxonomy
 NO_INTENT_NEEDED = {Flag.NOT_DEVICE_DIRECTED, Flag.UNINTELLIGIBLE, Flag.WRONG_LANGUAGE}
 
 
-def submission_problems(a: Annotation, conv: Conventions, taxonomy: Taxonomy) -> list[str]:
+def submission_problems(
+    a: Annotation, conv: Conventions, taxonomy: Taxonomy, intent_key: str = ""
+) -> list[str]:
+    """Sentences that say what to fix; `intent_key` is the key that picks an intent, as the
+    keymap binds it."""
     out: list[str] = []
     many = len(a.segments) > 1
     for k, seg in enumerate(a.segments):
@@ -23,7 +27,8 @@ def submission_problems(a: Annotation, conv: Conventions, taxonomy: Taxonomy) ->
         )
     if a.intent is None:
         if not a.flags & NO_INTENT_NEEDED:
-            out.append("Pick an intent (Ctrl+I), or flag the item as not device-directed.")
+            key = f" ({intent_key})" if intent_key else ""
+            out.append(f"Pick an intent{key}, or flag the item as not device-directed.")
     elif a.intent not in taxonomy.intents:
         out.append(f"Intent '{a.intent}' is not in the taxonomy.")
     return out

@@ -20,10 +20,6 @@ class Taxonomy:
         q = query.lower().strip()
         return sorted(hits, key=lambda i: (not i.startswith(q), i))
 
-    def filter_slot_types(self, query: str) -> list[str]:
-        q = query.lower().strip()
-        return [s for s in self.slot_types if q in s]
-
 
 def load_taxonomy(path: Path) -> Taxonomy:
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))

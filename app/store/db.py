@@ -1,7 +1,12 @@
 """The local store: tasks, annotations, the outbox and where the annotator was.
 
 SQLite with WAL and synchronous=FULL; each edit is one short transaction that writes the
-annotation and its outbox row together, so "saved" can be shown after COMMIT and mean it.
+annotation and its outbox row together, so "saved" can be shown after COMMIT and mean it. The
+outbox holds each item's newest revision not yet acknowledged by a server: it is what a sync
+pass sends (app/store/sync_tables.py), and an acknowledgement removes what it covers.
+
+The window never reads this on the GUI thread: it is loaded once into the editor (`queue()`,
+on a worker), and what a sync pass changes comes back in the pass's result.
 """
 
 from __future__ import annotations
@@ -88,7 +93,6 @@ CREATE TABLE IF NOT EXISTS remote (
     task_id TEXT PRIMARY KEY,
     annotation_id TEXT NOT NULL,
     server_version INTEGER NOT NULL DEFAULT 0,
-    pushed_rev INTEGER NOT NULL DEFAULT 0,
     conflict TEXT
 );
 """
@@ -113,6 +117,20 @@ class SessionState:
     view_end_s: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Queue:
+    """Everything the editor works from, read in one go: the tasks, their annotations (each
+    document decoded once, here) and where the annotator was."""
+
+    tasks: list[Task]
+    annotations: dict[str, tuple[int, Annotation]]
+    session: SessionState
+
+    @staticmethod
+    def empty() -> Queue:
+        return Queue([], {}, SessionState())
+
+
 class Store:
     """Thread-safe: each write is one transaction under the store's lock. The editor writes from
     the app's writer thread, in order; the sync engine's writes (acknowledgements, a page of the
@@ -129,7 +147,7 @@ class Store:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute("PRAGMA foreign_keys=ON")
-        with self._tx() as c:
+        with self.transaction() as c:
             for stmt in SCHEMA.split(";"):
                 if stmt.strip():
                     c.execute(stmt)
@@ -145,7 +163,9 @@ class Store:
             self._db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT) under the store's lock; a failure
+        rolls it back and says what to do (StoreError)."""
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -160,9 +180,18 @@ class Store:
                     self._db.execute("ROLLBACK")
                 raise
 
+    def rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        """A read under the store's lock (for the tables kept beside, app/store/sync_tables.py)."""
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def queue(self) -> Queue:
+        """The editor's starting point, in one read."""
+        return Queue(self.tasks(), self.annotations(), self.session())
+
     # -- meta --------------------------------------------------------------------------------
     def set_meta(self, key: str, value: str) -> None:
-        with self._tx() as c:
+        with self.transaction() as c:
             c.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     def meta(self, key: str) -> str | None:
@@ -176,7 +205,7 @@ class Store:
     ) -> None:
         """Add or update tasks; stamps (size, mtime) let an unchanged file skip its next check."""
         stamps = stamps or {}
-        with self._tx() as c:
+        with self.transaction() as c:
             for t in tasks:
                 size, mtime = stamps.get(t.audio_path, (-1, -1))
                 upsert_task(c, t, size, mtime)
@@ -220,7 +249,7 @@ class Store:
         """One transaction: the annotation, its outbox row and where the annotator is."""
         doc = json.dumps(annotation.to_json(), separators=(",", ":"))
         now = time.time()
-        with self._tx() as c:
+        with self.transaction() as c:
             c.execute(
                 "INSERT INTO annotations(task_id, rev, doc, updated_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(task_id) DO UPDATE SET rev=excluded.rev, doc=excluded.doc,"
@@ -246,9 +275,14 @@ class Store:
             return None
         return int(row[0]), Annotation.from_json(json.loads(row[1]))
 
-    def annotations(self) -> dict[str, tuple[int, Annotation]]:
+    def annotations(self, task_ids: list[str] | None = None) -> dict[str, tuple[int, Annotation]]:
+        """Every item's annotation, or those of `task_ids`."""
+        sql, args = "SELECT task_id, rev, doc FROM annotations", tuple[str, ...]()
+        if task_ids is not None:
+            sql += f" WHERE task_id IN ({', '.join('?' * len(task_ids))})"
+            args = tuple(task_ids)
         with self._lock:
-            rows = self._db.execute("SELECT task_id, rev, doc FROM annotations").fetchall()
+            rows = self._db.execute(sql, args).fetchall()
         return {r[0]: (int(r[1]), Annotation.from_json(json.loads(r[2]))) for r in rows}
 
     def outbox_count(self) -> int:
@@ -258,7 +292,7 @@ class Store:
 
     # -- session -----------------------------------------------------------------------------
     def save_session(self, session: SessionState) -> None:
-        with self._tx() as c:
+        with self.transaction() as c:
             _write_session(c, session)
 
     def session(self) -> SessionState:

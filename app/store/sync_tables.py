@@ -1,7 +1,8 @@
 """What sync keeps beside the annotations: the annotator's ids, versions, cursor, conflicts
 and review notes (SyncTables), and a reviewer's items and decisions (ReviewTables).
 
-Both write through the store's lock, one transaction per call (app/store/db.py).
+Both go through the store's public API, one transaction per write (`Store.transaction`, reads
+with `Store.rows`), from the sync worker or the app's writer thread, never the GUI thread.
 """
 
 from __future__ import annotations
@@ -71,50 +72,50 @@ class SyncTables:
         return int(self.store.meta("sync_cursor") or 0)
 
     def pending(self) -> list[Pending]:
-        """Items whose newest local revision the server has not acknowledged."""
-        with self.store._lock:
-            rows = self.store._db.execute(
-                "SELECT a.task_id, r.annotation_id, a.rev, r.server_version, a.doc"
-                " FROM annotations a JOIN remote r ON r.task_id = a.task_id"
-                " WHERE a.rev > r.pushed_rev AND r.conflict IS NULL ORDER BY a.task_id"
-            ).fetchall()
+        """What the outbox holds for the server: each item's newest unacknowledged revision
+        (an item in conflict waits until the annotator resolves it)."""
+        rows = self.store.rows(
+            "SELECT o.task_id, r.annotation_id, o.rev, r.server_version, o.doc"
+            " FROM outbox o JOIN remote r ON r.task_id = o.task_id"
+            " WHERE r.conflict IS NULL ORDER BY o.task_id"
+        )
         return [Pending(r[0], r[1], int(r[2]), int(r[3]), json.loads(r[4])) for r in rows]
 
     def pushed(self, acks: list[tuple[str, int, int]]) -> None:
-        """(task, local revision sent, server version now) for every acknowledged put."""
-        with self.store._tx() as c:
+        """(task, local revision sent, server version now) for every acknowledged put: the
+        outbox keeps only what was edited since."""
+        with self.store.transaction() as c:
             for task_id, rev, version in acks:
                 c.execute(
-                    "UPDATE remote SET pushed_rev = MAX(pushed_rev, ?), server_version = ?"
-                    " WHERE task_id = ?",
-                    (rev, version, task_id),
+                    "UPDATE remote SET server_version = ? WHERE task_id = ?", (version, task_id)
                 )
                 c.execute("DELETE FROM outbox WHERE task_id = ? AND rev <= ?", (task_id, rev))
 
     def conflicted(self, task_id: str, server_version: int, server_doc: dict[str, Any]) -> None:
-        with self.store._tx() as c:
+        with self.store.transaction() as c:
             c.execute(
                 "UPDATE remote SET conflict = ? WHERE task_id = ?",
                 (json.dumps({"version": server_version, "doc": server_doc}), task_id),
             )
 
     def conflicts(self) -> dict[str, dict[str, Any]]:
-        with self.store._lock:
-            rows = self.store._db.execute(
-                "SELECT task_id, conflict FROM remote WHERE conflict IS NOT NULL"
-            ).fetchall()
+        rows = self.store.rows("SELECT task_id, conflict FROM remote WHERE conflict IS NOT NULL")
         return {r[0]: json.loads(r[1]) for r in rows}
 
     def keep_mine(self, task_id: str) -> None:
         """Resolve a conflict by sending the local version over the server's."""
-        with self.store._tx() as c:
+        with self.store.transaction() as c:
             row = c.execute("SELECT conflict FROM remote WHERE task_id = ?", (task_id,)).fetchone()
             if row and row[0]:
                 version = int(json.loads(row[0])["version"])
                 c.execute(
-                    "UPDATE remote SET conflict = NULL, server_version = ?, pushed_rev = 0"
-                    " WHERE task_id = ?",
+                    "UPDATE remote SET conflict = NULL, server_version = ? WHERE task_id = ?",
                     (version, task_id),
+                )
+                c.execute(  # the local version goes out again, based on the server's
+                    "INSERT OR REPLACE INTO outbox(task_id, rev, doc, created_at)"
+                    " SELECT task_id, rev, doc, ? FROM annotations WHERE task_id = ?",
+                    (time.time(), task_id),
                 )
 
     def apply_page(
@@ -127,7 +128,7 @@ class SyncTables:
         notes: list[ReviewNote] = (),  # type: ignore[assignment]
     ) -> None:
         """One page of the feed and the cursor after it, in one transaction."""
-        with self.store._tx() as c:
+        with self.store.transaction() as c:
             for n in notes:  # the newest review of an item is the one that counts
                 c.execute(
                     "INSERT OR REPLACE INTO review_notes(task_id, outcome, reason, reason_title,"
@@ -153,9 +154,8 @@ class SyncTables:
                 forget(c, task_id, TASK_ROWS)
             for task_id in drop:  # lease revoked: out of the queue unless work is unsent
                 c.execute(
-                    "DELETE FROM tasks WHERE id = ? AND NOT EXISTS (SELECT 1 FROM annotations a"
-                    " JOIN remote r ON r.task_id = a.task_id WHERE a.task_id = ?"
-                    " AND a.rev > r.pushed_rev)",
+                    "DELETE FROM tasks WHERE id = ?"
+                    " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.task_id = ?)",
                     (task_id, task_id),
                 )
             c.execute(
@@ -164,20 +164,18 @@ class SyncTables:
 
     def review_notes(self) -> dict[str, ReviewNote]:
         """The newest review of each item, and whether it still waits for the annotator."""
-        with self.store._lock:
-            rows = self.store._db.execute(
-                "SELECT n.task_id, n.outcome, n.reason, n.reason_title, n.comment, n.start_s,"
-                " n.end_s, n.submission, coalesce(json_extract(a.doc, '$.submissions'), 0)"
-                " FROM review_notes n LEFT JOIN annotations a ON a.task_id = n.task_id"
-            ).fetchall()
+        rows = self.store.rows(
+            "SELECT n.task_id, n.outcome, n.reason, n.reason_title, n.comment, n.start_s,"
+            " n.end_s, n.submission, coalesce(json_extract(a.doc, '$.submissions'), 0)"
+            " FROM review_notes n LEFT JOIN annotations a ON a.task_id = n.task_id"
+        )
         return {
             r[0]: ReviewNote(r[0], r[1], r[2], r[3], r[4], r[5], r[6], int(r[7]), int(r[8]))
             for r in rows
         }
 
     def remote_ids(self) -> set[str]:
-        with self.store._lock:
-            return {r[0] for r in self.store._db.execute("SELECT task_id FROM remote")}
+        return {r[0] for r in self.store.rows("SELECT task_id FROM remote")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +217,7 @@ class ReviewTables:
         """Store the items leased now; drop undecided ones no longer leased. Returns dropped."""
         keep = {i.item_id for _t, i, _a in items}
         now = time.time()
-        with self.store._tx() as c:
+        with self.store.transaction() as c:
             for task, item, first in items:
                 upsert_task(c, task, -1, -1)
                 c.execute(
@@ -256,7 +254,7 @@ class ReviewTables:
     def purge(self, task_ids: list[str], cursor: int) -> list[str]:
         """Recordings deleted on the server: every item of them goes, decided or not, with the
         feed's cursor in the same transaction. Returns the items removed."""
-        with self.store._tx() as c:
+        with self.store.transaction() as c:
             gone = [
                 r[0]
                 for t in task_ids
@@ -278,8 +276,7 @@ class ReviewTables:
 
     def _rows(self, sql: str, item_id: str | None) -> list[Any]:
         where, args = ("", ()) if item_id is None else (" WHERE item_id = ?", (item_id,))
-        with self.store._lock:
-            return self.store._db.execute(sql + where, args).fetchall()
+        return self.store.rows(sql + where, args)
 
     def items(self) -> dict[str, ReviewItem]:
         return {r[0]: _review_item(r) for r in self._rows(self._ITEM, None)}
@@ -291,7 +288,7 @@ class ReviewTables:
     def decide(self, d: Decision) -> None:
         """Kept here first (one transaction), sent at the next sync; a second decision on an
         item replaces one not yet sent, never one the server has."""
-        with self.store._tx() as c:
+        with self.store.transaction() as c:
             c.execute(
                 "INSERT INTO decisions(item_id, review_id, outcome, reason, comment, start_s,"
                 " end_s, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(item_id) DO UPDATE SET"
@@ -317,7 +314,7 @@ class ReviewTables:
         return next((_decision(r) for r in self._rows(self._DECISION, item_id)), None)
 
     def sent(self, item_id: str, error: str = "") -> None:
-        with self.store._tx() as c:
+        with self.store.transaction() as c:
             c.execute(
                 "UPDATE decisions SET sent = 1, error = ? WHERE item_id = ?", (error, item_id)
             )

@@ -1,8 +1,9 @@
-"""A reviewer's sync pass: send decisions, lease items to review, fetch their audio (sealed).
+"""A reviewer's sync pass: send decisions, read the feed's deletions, lease items to review,
+fetch their audio (sealed).
 
-Decisions are kept in the local store before anything is sent (app/store/db.py, ReviewTables)
-and put by their client-made UUID, so a pass can stop anywhere and the next one repeats it
-harmlessly.
+Decisions are kept in the local store before anything is sent (ReviewTables in
+app/store/sync_tables.py) and put by their client-made UUID, so a pass can stop anywhere and
+the next one repeats it harmlessly.
 """
 
 from __future__ import annotations
@@ -12,17 +13,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from app.audio.vault import SUFFIX
 from app.model.annotation import Annotation, Status
 from app.model.task import Task
-from app.protocol import ReviewItemOut, ReviewPut
+from app.protocol import ChangesPage, ReviewItemOut, ReviewPut
 from app.store.db import Store
-from app.store.sync_tables import Decision, ReviewItem, ReviewNote, ReviewTables
-from app.sync.client import AlreadyReviewed, Client, Offline, ServerError, SyncError
-from app.sync.engine import BACKOFF_MAX_S, SealedAudio, SyncStatus, task_from
+from app.store.sync_tables import Decision, ReviewItem, ReviewTables
+from app.sync.base import LEASE_COUNT, EngineBase, SyncStatus, task_from
+from app.sync.client import AlreadyReviewed, Client, ServerError
 
 log = logging.getLogger(__name__)
-LEASE_COUNT = 20
 CONTENT = ("segments", "intent", "flags")
 
 
@@ -31,25 +30,27 @@ def same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(a.get(k) == b.get(k) for k in CONTENT)
 
 
-class ReviewEngine:
+class ReviewEngine(EngineBase):
     def __init__(
         self, store: Store, client: Client, project_id: str, audio_dir: Path, key: bytes
     ) -> None:
-        self.store = store
+        super().__init__(store, client, project_id, audio_dir, key)
         self.tables = ReviewTables(store)
-        self.client = client
-        self.project_id = project_id
-        self.audio_dir = audio_dir
-        self.audio = SealedAudio(client, key)
-        audio_dir.mkdir(parents=True, exist_ok=True)
-        self.backoff_s = 0.0
+        self._new: list[str] = []  # items this pass brought, each with its starting annotation
 
-    # the annotator's engine has these; a reviewer has no conflicts and gets no reviews
-    def review_notes(self) -> dict[str, ReviewNote]:
-        return {}
+    def _pass(self, status: SyncStatus) -> None:
+        self._new = []
+        status.pushed, refused = self.push()
+        status.assigned, status.removed = self.pull()
+        status.message = " ".join(refused)
 
-    def conflicts(self) -> dict[str, dict[str, Any]]:
-        return {}
+    def _report(self, status: SyncStatus) -> None:
+        status.decisions = self.tables.decisions()
+        status.items = self.tables.items()
+        status.pending = sum(1 for d in status.decisions.values() if not d.sent)
+        if status.assigned or status.removed:
+            status.tasks = self.store.tasks()
+            status.annotations = self.store.annotations(self._new)
 
     def push(self) -> tuple[int, list[str]]:
         """(decisions the server took, sentences about those it refused)."""
@@ -81,73 +82,51 @@ class ReviewEngine:
                 refused.append(why)
         return sent, refused
 
-    def _purge_deleted(self) -> list[str]:
-        """The feed's tombstones: recordings deleted on the server leave this machine."""
-        gone: list[str] = []
-        since = self.tables.cursor()
-        while True:
-            page = self.client.changes(since)
-            deleted = [c.task_id for c in page.changes if c.kind == "deleted"]
-            gone += self.tables.purge(deleted, page.next_since)
-            since = page.next_since
-            if not page.more:
-                return gone
-
     def pull(self) -> tuple[int, list[str]]:
         """(items new here, items dropped: deleted on the server, or leased elsewhere)."""
-        gone = self._purge_deleted()
+        gone: list[str] = []
+
+        def apply(page: ChangesPage) -> None:  # recordings deleted on the server leave here
+            deleted = [c.task_id for c in page.changes if c.kind == "deleted"]
+            gone.extend(self.tables.purge(deleted, page.next_since))
+
+        self.read_feed(self.tables.cursor(), apply)
         leased = self.client.review_leases(self.project_id, LEASE_COUNT)
         known = set(self.tables.items())
         rows = []
-        for k, item in enumerate(leased):
-            path = self.audio_dir / f"{item.id}{SUFFIX}"  # per item: a queue row each
+        for item in leased:
+            path = self.audio_path(item.id)  # per item: a queue row each
             self.audio.fetch(item.task, path)
-            rows.append(self._row(item, path, k))
+            rows.append(self._row(item, path))
         dropped = gone + self.tables.apply_items(rows)
         for item_id in dropped:
-            self.audio.forget(self.audio_dir / f"{item_id}{SUFFIX}")
-        return len([i for i in leased if i.id not in known]), dropped
+            self.audio.forget(self.audio_path(item_id))
+        self._new = [i.id for i in leased if i.id not in known]
+        return len(self._new), dropped
 
     @staticmethod
-    def _row(item: ReviewItemOut, path: Path, position: int) -> tuple[Task, ReviewItem, Annotation]:
+    def _row(item: ReviewItemOut, path: Path) -> tuple[Task, ReviewItem, Annotation]:
         t = item.task
-        task = task_from(t, item.id, path, position, item.annotator)
+        task = task_from(t, item.id, path, item.annotator)
         first = replace(Annotation.from_json(item.doc), status=Status.TODO, active_ms=0)
         return task, ReviewItem(item.id, t.id, item.annotator, item.submission, item.doc), first
 
-    def sync_once(self) -> SyncStatus:
-        status = SyncStatus()
-        try:
-            status.pushed, refused = self.push()
-            status.assigned, status.removed = self.pull()
-            status.online = True
-            status.message = " ".join(refused)
-            self.backoff_s = 0.0
-        except SyncError as exc:
-            status.online = not isinstance(exc, Offline)
-            status.message = str(exc)
-            self.backoff_s = min(BACKOFF_MAX_S, max(2.0, self.backoff_s * 2))
-        status.pending = sum(1 for d in self.tables.decisions().values() if not d.sent)
-        return status
-
+    @staticmethod
     def decision(
-        self,
-        item_id: str,
+        item: ReviewItem,
         review_id: str,
         current: Annotation,
         reject_reason: str = "",
         comment: str = "",
         span: tuple[float, float] | None = None,
     ) -> Decision:
-        """The decision for an item given the reviewer's copy: accepted when unchanged, fixed
+        """The decision on an item given the reviewer's copy: accepted when unchanged, fixed
         when changed, rejected when a reason is given."""
-        item = self.tables.item(item_id)
-        assert item is not None, "a decision is on an item leased here"
         doc = replace(current, status=Status.SUBMITTED).to_json()
         changed = not same_content(doc, Annotation.from_json(item.doc).to_json())
         outcome = "rejected" if reject_reason else "fixed" if changed else "accepted"
         return Decision(
-            item_id=item_id,
+            item_id=item.item_id,
             review_id=review_id,
             outcome=outcome,
             reason=reject_reason,

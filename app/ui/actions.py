@@ -1,14 +1,26 @@
-"""The one module that turns keymap bindings into QActions."""
+"""The one module that turns keymap bindings into QActions.
+
+A mode installs its handler table once (app/ui/modes.py): every command has at most one
+handler, a second one is an error, and a command with none in this mode is disabled in the
+menus and ignored by its keys, and the cheat sheet says so.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 
 from app.keymap import Cmd, Keymap, Scope
+
+Handler = Callable[[], None]
+NOT_HERE = "not available in this mode"
+
+
+class DuplicateHandler(Exception):
+    """A command given two handlers: the second would silently replace the first."""
 
 
 class Actions:
@@ -26,11 +38,20 @@ class Actions:
         self.listen_widgets = listen_widgets
         self.typing_widgets = typing_widgets
         self.actions: dict[tuple[Cmd, Scope], QAction] = {}
-        self._handlers: dict[Cmd, Callable[[], None]] = {}
+        self._handlers: dict[Cmd, Handler] = {}
+        self._menubar: QMenuBar | None = None
         self.rebuild(keymap)
 
-    def on(self, cmd: Cmd, handler: Callable[[], None]) -> None:
-        self._handlers[cmd] = handler
+    def install(self, handlers: Mapping[Cmd, Handler]) -> None:
+        """The mode's table, once; the commands it leaves out are disabled."""
+        for cmd, handler in handlers.items():
+            if cmd in self._handlers:
+                raise DuplicateHandler(f"{cmd.value} has a handler already")
+            self._handlers[cmd] = handler
+        self._show_available()
+
+    def available(self, cmd: Cmd) -> bool:
+        return cmd in self._handlers
 
     def trigger(self, cmd: Cmd) -> None:
         handler = self._handlers.get(cmd)
@@ -61,9 +82,13 @@ class Actions:
                 for w in self._hosts(scope):
                     w.addAction(action)
                 self.actions[(cmd, scope)] = action
+        if self._menubar is not None:
+            self.fill_menus(self._menubar)
+        self._show_available()
 
     def fill_menus(self, menubar: QMenuBar) -> None:
         """One menu per keymap group, every command in it: the keys are discoverable."""
+        self._menubar = menubar
         menubar.clear()
         menus: dict[str, QMenu] = {}
         for b in self.keymap.bindings():
@@ -75,8 +100,31 @@ class Actions:
             if keys:
                 # shown, not bound: the real shortcut lives on the scoped action
                 item.setText(f"{b.title}\t{keys[0]}")
+            item.setData(b.cmd.value)
             cmd = b.cmd
             item.triggered.connect(lambda _checked=False, c=cmd: self.trigger(c))
+        self._show_available()
+
+    def menu_items(self) -> dict[Cmd, QAction]:
+        if self._menubar is None:
+            return {}
+        out = {}
+        for menu_action in self._menubar.actions():
+            menu = menu_action.menu()
+            if isinstance(menu, QMenu):
+                for item in menu.actions():
+                    if item.data():
+                        out[Cmd(item.data())] = item
+        return out
+
+    def _show_available(self) -> None:
+        if not self._handlers:
+            return  # before a mode is installed, nothing is judged yet
+        for (cmd, _scope), action in self.actions.items():
+            action.setEnabled(self.available(cmd))
+        for cmd, item in self.menu_items().items():
+            item.setEnabled(self.available(cmd))
+            item.setToolTip("" if self.available(cmd) else NOT_HERE)
 
     def _hosts(self, scope: Scope) -> list[QWidget]:
         if scope == Scope.GLOBAL:

@@ -1,13 +1,13 @@
-"""What each command does: small handlers over the editor, the player and the window."""
+"""What each command does: small handlers over the editor, the player and the window, in
+tables that a mode puts together (app/ui/modes.py): the editing every mode shares, submitting
+and skipping, what a server's project adds, and resolving a conflict."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from app.audio.source import MIX
@@ -16,36 +16,46 @@ from app.keymap import INTENT_CMDS, TAG_CMDS, Cmd
 from app.model import annotation as ops
 from app.model import conventions
 from app.model.slots import Slot, words_in_chars
+from app.ui.actions import Handler
+from app.ui.controller import Controller
 from app.ui.dialogs import (
     SKIP_REASONS,
     CheatSheetDialog,
     KeyPreferencesDialog,
     PickDialog,
 )
-
-if TYPE_CHECKING:
-    from app.ui.controller import Controller
+from app.ui.labels_panel import FLAG_CMDS
+from app.ui.server_sync import ServerSync
 
 FINE_S, COARSE_S = 0.010, 0.050
 ZOOM_STEP = 1.5
+Table = dict[Cmd, Handler]
 
 
-def bind_commands(c: Controller) -> None:
-    a, e, p, w = c.actions, c.editor, c.player, c.window
+class DuplicateCommand(Exception):
+    pass
 
-    def back_to_typing() -> None:
-        """After a dialog: the window active again, the caret in the transcript."""
-        w.activateWindow()
-        w.transcript.edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def segment() -> ops.Segment | None:
-        ann = e.annotation
-        return None if ann is None else ann.segments[e.segment]
+def merge(*tables: Table) -> Table:
+    """One table from several; a command in two of them is an error, never a silent win."""
+    out: Table = {}
+    for table in tables:
+        twice = set(out) & set(table)
+        if twice:
+            raise DuplicateCommand(", ".join(sorted(c.value for c in twice)) + " handled twice")
+        out.update(table)
+    return out
 
-    def play_segment() -> None:
-        seg = segment()
-        if seg is not None:
-            p.play(seg.start_s, seg.end_s)
+
+def editing(c: Controller) -> Table:
+    """What every mode shares: listening, segments, labels, moving around."""
+    return merge(listening(c), segments(c), labelling(c), moving(c))
+
+
+def listening(c: Controller) -> Table:
+    """Play, loop, replay, skip, speed, channel, zoom, spectrogram."""
+    e, p, w = c.editor, c.player, c.window
+    segment, play_segment = c.segment, c.play_segment
 
     def play_pause() -> None:
         if p.playing:
@@ -92,6 +102,33 @@ def bind_commands(c: Controller) -> None:
         )
         c.show_playback()
 
+    return with_activity(
+        e,
+        {
+            Cmd.PLAY_PAUSE: play_pause,
+            Cmd.PLAY_SEGMENT: play_segment,
+            Cmd.TOGGLE_LOOP: toggle_loop,
+            Cmd.REPLAY_LAST: replay_last,
+            Cmd.SKIP_BACK: lambda: skip(-1),
+            Cmd.SKIP_FORWARD: lambda: skip(1),
+            Cmd.SLOWER: lambda: p.step_speed(-1),
+            Cmd.FASTER: lambda: p.step_speed(1),
+            Cmd.NORMAL_SPEED: lambda: p.set_speed(1.0),
+            Cmd.TOGGLE_REWIND_ON_PAUSE: toggle_rewind,
+            Cmd.NEXT_CHANNEL: next_channel,
+            Cmd.ZOOM_IN: lambda: w.waveform.zoom(ZOOM_STEP, p.position_s()),
+            Cmd.ZOOM_OUT: lambda: w.waveform.zoom(1 / ZOOM_STEP, p.position_s()),
+            Cmd.ZOOM_ALL: w.waveform.show_all,
+            Cmd.TOGGLE_SPECTROGRAM: c.toggle_spectrogram,
+        },
+    )
+
+
+def segments(c: Controller) -> Table:
+    """Split, merge, delete, move between segments, nudge their boundaries."""
+    e, p, w = c.editor, c.player, c.window
+    segment = c.segment
+
     def split() -> None:
         caret = w.transcript.edit.caret() if w.transcript.edit.hasFocus() else None
         c.apply("Split", ops.split_segment, p.position_s(), caret)
@@ -118,6 +155,31 @@ def bind_commands(c: Controller) -> None:
                 half = c.prefs.nudge_replay_s
                 p.play(max(0.0, t - half), t + half)
 
+    return with_activity(
+        e,
+        {
+            Cmd.SPLIT: split,
+            Cmd.MERGE_NEXT: lambda: c.apply("Merge", ops.merge_with_next, e.segment),
+            Cmd.DELETE_SEGMENT: lambda: c.apply("Delete segment", ops.delete_segment, e.segment),
+            Cmd.PREV_SEGMENT: lambda: go_segment(-1),
+            Cmd.NEXT_SEGMENT: lambda: go_segment(1),
+            Cmd.START_EARLIER: lambda: nudge("start", -FINE_S),
+            Cmd.START_LATER: lambda: nudge("start", FINE_S),
+            Cmd.END_EARLIER: lambda: nudge("end", -FINE_S),
+            Cmd.END_LATER: lambda: nudge("end", FINE_S),
+            Cmd.START_EARLIER_MORE: lambda: nudge("start", -COARSE_S),
+            Cmd.START_LATER_MORE: lambda: nudge("start", COARSE_S),
+            Cmd.END_EARLIER_MORE: lambda: nudge("end", -COARSE_S),
+            Cmd.END_LATER_MORE: lambda: nudge("end", COARSE_S),
+        },
+    )
+
+
+def labelling(c: Controller) -> Table:
+    """Intent (filter, digits), slots, flags, tags of the conventions."""
+    e, w = c.editor, c.window
+    back_to_typing, segment = c.back_to_typing, c.segment
+
     def mark_slot() -> None:
         seg = segment()
         if seg is None:
@@ -142,34 +204,6 @@ def bind_commands(c: Controller) -> None:
             return
         c.apply("Remove slot", ops.remove_slots_at, e.segment, span[0])
 
-    def submit() -> None:
-        c.submitted_at = time.perf_counter()
-        if e.submit_and_next(c.check):
-            w.say("Submitted.")
-            w.transcript.edit.setFocus()
-            play_segment()
-            if c.engine is not None:
-                c.sync_now()
-        else:
-            c.submitted_at = None
-
-    def skip_item() -> None:
-        dlg = PickDialog(w, "Why skip this item?", list(SKIP_REASONS), free_text=True)
-        accepted = dlg.exec() == QDialog.DialogCode.Accepted
-        reason = dlg.choice() if accepted else None
-        back_to_typing()
-        c.submitted_at = time.perf_counter()
-        if reason and e.skip_and_next(reason):
-            w.say(f"Skipped: {reason}.")
-
-    def undo() -> None:
-        label = e.undo()
-        w.say(f"Undone: {label}." if label else "Nothing to undo.")
-
-    def redo() -> None:
-        label = e.redo()
-        w.say(f"Redone: {label}." if label else "Nothing to redo.")
-
     def pick_intent_digit(k: int) -> None:
         if k < len(c.most_used):
             c.apply("Intent", ops.set_intent, c.most_used[k])
@@ -185,6 +219,33 @@ def bind_commands(c: Controller) -> None:
             edit.setFocus()
             edit.set_caret(caret)
 
+    table: dict[Cmd, Callable[[], object]] = {
+        Cmd.PICK_INTENT: w.labels.start_picking,
+        Cmd.MARK_SLOT: mark_slot,
+        Cmd.REMOVE_SLOT: remove_slot,
+    }
+    for cmd, flag in FLAG_CMDS.items():
+        table[cmd] = lambda f=flag: c.apply("Flag", ops.toggle_flag, f)
+    for k, cmd in enumerate(INTENT_CMDS):
+        table[cmd] = lambda k=k: pick_intent_digit(k)
+    for k, cmd in enumerate(TAG_CMDS):
+        table[cmd] = lambda k=k: insert_tag(k)
+    return with_activity(e, table)
+
+
+def moving(c: Controller) -> Table:
+    """Focus, previous and next item, undo and redo, the cheat sheet and key preferences."""
+    e, w = c.editor, c.window
+    back_to_typing = c.back_to_typing
+
+    def undo() -> None:
+        label = e.undo()
+        w.say(f"Undone: {label}." if label else "Nothing to undo.")
+
+    def redo() -> None:
+        label = e.redo()
+        w.say(f"Redone: {label}." if label else "Nothing to redo.")
+
     def key_preferences() -> None:
         dlg = KeyPreferencesDialog(w, c.keymap)
         accepted = dlg.exec() == QDialog.DialogCode.Accepted
@@ -193,71 +254,80 @@ def bind_commands(c: Controller) -> None:
             c.set_keymap(dlg.keymap)
             w.say(f"Keys: preset {dlg.keymap.preset}, {len(dlg.keymap.overrides)} change(s).")
 
-    table = {
-        Cmd.PLAY_PAUSE: play_pause,
-        Cmd.PLAY_SEGMENT: play_segment,
-        Cmd.TOGGLE_LOOP: toggle_loop,
-        Cmd.REPLAY_LAST: replay_last,
-        Cmd.SKIP_BACK: lambda: skip(-1),
-        Cmd.SKIP_FORWARD: lambda: skip(1),
-        Cmd.SLOWER: lambda: p.step_speed(-1),
-        Cmd.FASTER: lambda: p.step_speed(1),
-        Cmd.NORMAL_SPEED: lambda: p.set_speed(1.0),
-        Cmd.TOGGLE_REWIND_ON_PAUSE: toggle_rewind,
-        Cmd.NEXT_CHANNEL: next_channel,
-        Cmd.SPLIT: split,
-        Cmd.MERGE_NEXT: lambda: c.apply("Merge", ops.merge_with_next, e.segment),
-        Cmd.DELETE_SEGMENT: lambda: c.apply("Delete segment", ops.delete_segment, e.segment),
-        Cmd.PREV_SEGMENT: lambda: go_segment(-1),
-        Cmd.NEXT_SEGMENT: lambda: go_segment(1),
-        Cmd.START_EARLIER: lambda: nudge("start", -FINE_S),
-        Cmd.START_LATER: lambda: nudge("start", FINE_S),
-        Cmd.END_EARLIER: lambda: nudge("end", -FINE_S),
-        Cmd.END_LATER: lambda: nudge("end", FINE_S),
-        Cmd.START_EARLIER_MORE: lambda: nudge("start", -COARSE_S),
-        Cmd.START_LATER_MORE: lambda: nudge("start", COARSE_S),
-        Cmd.END_EARLIER_MORE: lambda: nudge("end", -COARSE_S),
-        Cmd.END_LATER_MORE: lambda: nudge("end", COARSE_S),
-        Cmd.ZOOM_IN: lambda: w.waveform.zoom(ZOOM_STEP, p.position_s()),
-        Cmd.ZOOM_OUT: lambda: w.waveform.zoom(1 / ZOOM_STEP, p.position_s()),
-        Cmd.ZOOM_ALL: w.waveform.show_all,
-        Cmd.TOGGLE_SPECTROGRAM: c.toggle_spectrogram,
-        Cmd.FOCUS_WAVEFORM: lambda: c.focus(Cmd.FOCUS_WAVEFORM),
-        Cmd.FOCUS_TRANSCRIPT: lambda: c.focus(Cmd.FOCUS_TRANSCRIPT),
-        Cmd.FOCUS_QUEUE: lambda: c.focus(Cmd.FOCUS_QUEUE),
-        Cmd.PICK_INTENT: w.labels.start_picking,
-        Cmd.MARK_SLOT: mark_slot,
-        Cmd.REMOVE_SLOT: remove_slot,
-        Cmd.SUBMIT_NEXT: submit,
-        Cmd.SKIP_ITEM: skip_item,
-        Cmd.PREV_ITEM: lambda: e.next_task(-1),
-        Cmd.NEXT_ITEM: lambda: e.next_task(1),
-        Cmd.UNDO: undo,
-        Cmd.REDO: redo,
-        Cmd.CHEAT_SHEET: lambda: (CheatSheetDialog(w, c.keymap).exec(), back_to_typing()),
-        Cmd.KEY_PREFERENCES: key_preferences,
-        Cmd.SYNC_NOW: c.sync_now,
-        Cmd.SIGN_OUT: lambda: w.say("This project is local: there is no server to sign out of."),
-        Cmd.KEEP_MINE: lambda: c.resolve_conflict(keep_mine=True),
-        Cmd.TAKE_THEIRS: lambda: c.resolve_conflict(keep_mine=False),
-    }
-    from app.ui.controller import FLAG_CMDS
-
-    for cmd, flag in FLAG_CMDS.items():
-        table[cmd] = lambda f=flag: c.apply("Flag", ops.toggle_flag, f)
-    for k, cmd in enumerate(INTENT_CMDS):
-        table[cmd] = lambda k=k: pick_intent_digit(k)
-    for k, cmd in enumerate(TAG_CMDS):
-        table[cmd] = lambda k=k: insert_tag(k)
-    for cmd, handler in table.items():
-        a.on(cmd, _with_activity(e, handler))
+    return with_activity(
+        e,
+        {
+            Cmd.FOCUS_WAVEFORM: lambda: c.focus(Cmd.FOCUS_WAVEFORM),
+            Cmd.FOCUS_TRANSCRIPT: lambda: c.focus(Cmd.FOCUS_TRANSCRIPT),
+            Cmd.FOCUS_QUEUE: lambda: c.focus(Cmd.FOCUS_QUEUE),
+            Cmd.PREV_ITEM: lambda: e.next_task(-1),
+            Cmd.NEXT_ITEM: lambda: e.next_task(1),
+            Cmd.UNDO: undo,
+            Cmd.REDO: redo,
+            Cmd.CHEAT_SHEET: lambda: (
+                CheatSheetDialog(w, c.keymap, c.actions.available).exec(),
+                back_to_typing(),
+            ),
+            Cmd.KEY_PREFERENCES: key_preferences,
+        },
+    )
 
 
-def _with_activity(editor: Editor, handler: Callable[[], object]) -> Callable[[], None]:
+def annotating(c: Controller, sync: ServerSync | None) -> Table:
+    """Submit and next, skip: an annotator's work (on a server, a submit is sent at once)."""
+    e, w = c.editor, c.window
+
+    def sent_at_once() -> None:
+        if sync is not None:
+            sync.sync_now()
+
+    def submit() -> None:
+        c.submitted_at = time.perf_counter()
+        if e.submit_and_next(c.check):
+            w.say("Submitted.")
+            w.transcript.edit.setFocus()
+            c.play_segment()
+            sent_at_once()
+        else:
+            c.submitted_at = None
+
+    def skip_item() -> None:
+        dlg = PickDialog(w, "Why skip this item?", list(SKIP_REASONS), free_text=True)
+        accepted = dlg.exec() == QDialog.DialogCode.Accepted
+        reason = dlg.choice() if accepted else None
+        c.back_to_typing()
+        c.submitted_at = time.perf_counter()
+        if reason and e.skip_and_next(reason):
+            w.say(f"Skipped: {reason}.")
+            sent_at_once()
+
+    return with_activity(e, {Cmd.SUBMIT_NEXT: submit, Cmd.SKIP_ITEM: skip_item})
+
+
+def on_server(c: Controller, sync: ServerSync, sign_out: Callable[[], None]) -> Table:
+    """Sync now; sign out (the session revoked there, the secrets and cache gone here)."""
+    return with_activity(c.editor, {Cmd.SYNC_NOW: sync.sync_now, Cmd.SIGN_OUT: sign_out})
+
+
+def resolving(c: Controller, sync: ServerSync) -> Table:
+    """A conflict with the server's version: keep mine, or take theirs."""
+    return with_activity(
+        c.editor,
+        {
+            Cmd.KEEP_MINE: lambda: sync.resolve_conflict(keep_mine=True),
+            Cmd.TAKE_THEIRS: lambda: sync.resolve_conflict(keep_mine=False),
+        },
+    )
+
+
+def with_activity(editor: Editor, table: dict[Cmd, Callable[[], object]]) -> Table:
     """Every command counts as work for the item's timer."""
 
-    def run() -> None:
-        editor.note_activity()
-        handler()
+    def counted(handler: Callable[[], object]) -> Handler:
+        def run() -> None:
+            editor.note_activity()
+            handler()
 
-    return run
+        return run
+
+    return {cmd: counted(h) for cmd, h in table.items()}

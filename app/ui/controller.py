@@ -1,4 +1,9 @@
-"""Wires the window's intents to the editor and the player, and redraws on their changes."""
+"""Wires the window's intents to the editor and the player, and redraws on their changes.
+
+Built once with everything it needs by the composition root (app/main.py), for one mode: on a
+server's project it is given the `ServerSync` that runs the passes; its commands come from the
+mode's table (app/ui/modes.py), installed into its `Actions`.
+"""
 
 from __future__ import annotations
 
@@ -8,46 +13,37 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
 
 from app.audio.clip import Clip, ClipCache, prepare_clip
 from app.audio.peaks import PeakCache
 from app.audio.player import Player
 from app.audio.source import MIX
-from app.audio.spectrogram import SpectrogramTiles, Window
 from app.editor import Editor
 from app.keymap import HOLD_TO_PLAY, PEDALS, Cmd, Keymap
 from app.model import annotation as ops
-from app.model.annotation import Flag
 from app.model.checks import submission_problems
+from app.model.task import Task
 from app.model.taxonomy import most_used
 from app.pedals import PedalEvent
 from app.project import ImportReport, Progress, Project, scan_source
+from app.store.db import Queue
 from app.store.paths import decode_cache_dir, peak_cache_dir
 from app.store.settings import Preferences, Settings
-from app.store.sync_tables import ReviewNote
-from app.sync.engine import SyncEngine, SyncStatus
+from app.sync.base import SyncStatus
 from app.tasks import QtRunner, log_failure
 from app.ui.actions import Actions
-from app.ui.commands import bind_commands
 from app.ui.main_window import MainWindow
-from app.ui.server_sync import SYNC_EVERY_S, ServerSync
+from app.ui.server_sync import ServerSync
+from app.ui.spectrogram_feed import SpectrogramFeed
 
 log = logging.getLogger(__name__)
 POLL_MS = 30
 PEAKS_REDRAW_MS = 100
 RETRY_SAVE_MS = 2000  # after a failed save (full disk, locked store), try again on our own
-FLAG_CMDS = {
-    Cmd.FLAG_NOT_DEVICE_DIRECTED: Flag.NOT_DEVICE_DIRECTED,
-    Cmd.FLAG_PERSONAL_DATA: Flag.PERSONAL_DATA,
-    Cmd.FLAG_UNINTELLIGIBLE: Flag.UNINTELLIGIBLE,
-    Cmd.FLAG_WRONG_LANGUAGE: Flag.WRONG_LANGUAGE,
-    Cmd.FLAG_DISTRESSING: Flag.DISTRESSING,
-}
 
 
-class Controller(ServerSync, QObject):
+class Controller(QObject):
     def __init__(
         self,
         project: Project,
@@ -56,12 +52,15 @@ class Controller(ServerSync, QObject):
         runner: QtRunner,
         settings: Settings,
         window: MainWindow,
+        actions: Actions,
+        sync: ServerSync | None = None,
     ) -> None:
         super().__init__()
         self.project, self.editor, self.player = project, editor, player
         self.runner, self.settings, self.window = runner, settings, window
+        self.actions, self.sync = actions, sync
         self.prefs: Preferences = settings.load()
-        self.keymap = Keymap.from_settings(self.prefs.key_preset, self.prefs.key_overrides)
+        self.keymap = actions.keymap
         self.clips = ClipCache()
         self.clip: Clip | None = None
         self.most_used: list[str] = []
@@ -70,10 +69,8 @@ class Controller(ServerSync, QObject):
         self.opened_at = 0.0
         self.first_paint_ms: float | None = None
         w = window
-        self.actions = Actions(self.keymap, w, [w.waveform, w.queue.list], [w.transcript.edit])
-        w.transcript.edit.window_keys = self.actions.global_sequences()
-        w.labels.set_flag_keys({f: self.actions.hint(c) for c, f in FLAG_CMDS.items()})
         self.actions.fill_menus(w.menuBar())
+        self._show_key_hints()
         self._restore_layout()
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
@@ -81,28 +78,17 @@ class Controller(ServerSync, QObject):
         self._retry.timeout.connect(self.editor.retry_save)
         self.submitted_at: float | None = None
         self._shut_down = False
-        self.pedal_reader: object | None = None
-        self.engine: SyncEngine | None = None
-        self.sync_status: SyncStatus | None = None
-        self.sync_passes = 0
-        self.review_notes: dict[str, ReviewNote] = {}
-        self.review: object | None = None  # review mode: app/ui/review_controls.py
-        self._syncing = False
-        self._sync_timer = QTimer(self)
-        self._sync_timer.setInterval(int(SYNC_EVERY_S * 1000))
-        self._sync_timer.timeout.connect(self.sync_now)
         self.scan: Progress | None = None
         self.channel = MIX
         self.peak_cache = PeakCache(peak_cache_dir())
-        self.spec_tiles = SpectrogramTiles()
-        self._spec_generation = 0
-        self.spectrogram_ms: list[float] = []
+        self.spectrogram = SpectrogramFeed(runner, window.spectrogram, lambda: self.clip)
         self._peaks_timer = QTimer(self)
         self._peaks_timer.setInterval(PEAKS_REDRAW_MS)
         self._peaks_timer.timeout.connect(self._peaks_tick)
         self.next_ready_ms: list[float] = []
         self.player.rewind_on_pause_s = self.prefs.rewind_on_pause_s
-        bind_commands(self)
+        if sync is not None:
+            sync.synced.append(self._synced)
         self._connect()
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
@@ -132,7 +118,9 @@ class Controller(ServerSync, QObject):
         w.labels.flag_toggled.connect(lambda f: self.apply("Flag", ops.toggle_flag, f))
         w.labels.done_picking.connect(lambda: w.transcript.edit.setFocus())
         w.closing.connect(self.shutdown)
-        w.spectrogram.window_needed.connect(self._spectrogram_window)
+        w.spectrogram.window_needed.connect(
+            lambda x0, x1, px: self.spectrogram.ask(self.clip, self.channel, x0, x1, px)
+        )
         w.spectrogram.range_changed.connect(
             lambda db: self.set_prefs(replace(self.prefs, spectrogram_range_db=db))
         )
@@ -142,33 +130,60 @@ class Controller(ServerSync, QObject):
         self.editor.note_activity()
         return self.editor.apply(label, fn, *args)  # type: ignore[arg-type]
 
+    def back_to_typing(self) -> None:
+        """After a dialog: the window active again, the caret in the transcript."""
+        self.window.activateWindow()
+        self.window.transcript.edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def segment(self) -> ops.Segment | None:
+        ann = self.editor.annotation
+        return None if ann is None else ann.segments[self.editor.segment]
+
+    def play_segment(self) -> None:
+        seg = self.segment()
+        if seg is not None:
+            self.player.play(seg.start_s, seg.end_s)
+
     # -- queue and audio ----------------------------------------------------------------------
     def start(self) -> None:
-        """Resume at once with what is queued; check the source's recordings meanwhile."""
+        """The window is up: the queue is read on a worker, then work resumes where it was;
+        then a local project's recordings are checked, or a server's project syncs."""
         self.opened_at = time.perf_counter()
-        self.editor.resume()
         self.window.transcript.edit.setFocus()
-        if self.engine is not None:
-            self.sync_now()
-            self._sync_timer.start()
+        store = self.editor.store
+        self.runner.background(store.queue, self._loaded, self._scan_failed)
+
+    def _loaded(self, queue: Queue) -> None:
+        self.editor.load(queue)
+        self.editor.resume()
+        if self.sync is not None:
+            self.sync.start()
             return
         self.scan = Progress()
-        source, known = self.project.source, self.editor.store.file_stamps()
+        source, store, scan = self.project.source, self.editor.store, self.scan
         self.runner.background(
-            lambda: scan_source(source, known, self.scan), self._scanned, self._scan_failed
+            lambda: scan_source(source, store.file_stamps(), scan),
+            self._scanned,
+            self._scan_failed,
         )
 
     def _scanned(self, report: ImportReport) -> None:
         store = self.editor.store
-        self.runner.write(
-            lambda: store.upsert_tasks(report.accepted, report.stamps),
-            lambda _none: self._queued(report),
-            self._scan_failed,
-        )
 
-    def _queued(self, report: ImportReport) -> None:
+        def queue_them() -> list[Task]:
+            store.upsert_tasks(report.accepted, report.stamps)
+            return store.tasks()
+
+        self.runner.write(queue_them, lambda tasks: self._queued(report, tasks), self._scan_failed)
+
+    def _synced(self, _status: SyncStatus) -> None:
+        task = self.editor.task
+        if task is not None and self.clip is None:
+            self._load(task.audio_path)  # it may have just arrived (or been fetched again)
+
+    def _queued(self, report: ImportReport, tasks: list[Task]) -> None:
         self.scan = None
-        self.editor.reload_tasks()
+        self.editor.set_tasks(tasks)
         if self.editor.task is None:
             self.editor.resume()
         else:
@@ -197,7 +212,7 @@ class Controller(ServerSync, QObject):
         task = self.editor.task
         if task is None:
             return
-        counts = Counter(a.intent for _r, a in self.editor.store.annotations().values() if a.intent)
+        counts = Counter(a.intent for _r, a in self.editor.annotations().values() if a.intent)
         self.most_used = most_used(dict(counts), self.project.taxonomy)
         self.window.item_title.setText(
             f"{self.editor.index + 1}/{len(self.editor.tasks)}  {task.name}"
@@ -205,8 +220,8 @@ class Controller(ServerSync, QObject):
         )
         self.window.queue.show_queue(self.editor.tasks, self.editor.statuses(), self.editor.index)
         self.player.stop()
-        if self.engine is not None:
-            self.show_review_note()
+        if self.sync is not None:
+            self.sync.show_banners()
         clip = self.clips.get(task.audio_path)
         if clip is not None:
             self._show_clip(clip)
@@ -251,36 +266,6 @@ class Controller(ServerSync, QObject):
         self.runner.background(lambda: clip.build(peaks), done, log_failure("peak building"))
         if not self._peaks_timer.isActive():
             self._peaks_timer.start()
-
-    def _spectrogram_window(self, x0: float, x1: float, pixels: int) -> None:
-        """Tiles for the visible window on a worker; a newer request makes older ones moot."""
-        clip = self.clip
-        if clip is None:
-            return
-        self._spec_generation += 1
-        generation, tiles, channel = self._spec_generation, self.spec_tiles, self.channel
-        rate, asked = clip.sample_rate_hz, time.perf_counter()
-
-        def work() -> Window:
-            def read(s: int, n: int) -> np.ndarray:
-                return clip.source.read(s, n, channel)
-
-            return tiles.window(
-                clip.path,
-                channel,
-                read,
-                len(clip.source),
-                int(x0 * rate),
-                int(x1 * rate) + 1,
-                pixels,
-            )
-
-        def done(window: Window) -> None:
-            if generation == self._spec_generation and self.clip is clip:
-                self.window.spectrogram.show_window(window)
-                self.spectrogram_ms.append((time.perf_counter() - asked) * 1000)
-
-        self.runner.background(work, done, log_failure("spectrogram"))
 
     def pedal(self, event: PedalEvent) -> None:
         """A pedal pressed or released (on the GUI thread); keys typed nowhere."""
@@ -422,13 +407,21 @@ class Controller(ServerSync, QObject):
         self.editor.view = (x0, x1)
 
     def check(self, a: ops.Annotation) -> list[str]:
-        return submission_problems(a, self.project.conventions, self.project.taxonomy)
+        return submission_problems(
+            a, self.project.conventions, self.project.taxonomy, self.actions.hint(Cmd.PICK_INTENT)
+        )
+
+    def _show_key_hints(self) -> None:
+        """Every key named in the window, as the keymap binds it now."""
+        w = self.window
+        w.transcript.edit.window_keys = self.actions.global_sequences()
+        w.transcript.mark_slot_key = self.actions.hint(Cmd.MARK_SLOT)
+        w.labels.set_key_hints(self.actions.hint)
 
     def set_keymap(self, keymap: Keymap) -> None:
         self.keymap = keymap
         self.actions.rebuild(keymap)
-        self.actions.fill_menus(self.window.menuBar())
-        self.window.transcript.edit.window_keys = self.actions.global_sequences()
+        self._show_key_hints()
         self.set_prefs(
             replace(self.prefs, key_preset=keymap.preset, key_overrides=keymap.overrides_json())
         )
@@ -461,7 +454,8 @@ class Controller(ServerSync, QObject):
         if self._shut_down:
             return
         self._shut_down = True
-        self._sync_timer.stop()
+        if self.sync is not None:
+            self.sync.stop()
         self.settings.set_ui_state("geometry", self.window.saveGeometry())
         self.settings.set_ui_state("main_split", self.window.split.saveState())
         self._poll.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.keymap import PRESETS, Keymap, KeymapError, Scope
+from app.keymap import PRESETS, Cmd, Keymap, KeymapError, Scope
+from app.ui.actions import NOT_HERE
 from app.ui.filter_list import FilterList
 
 SKIP_REASONS = (
@@ -69,11 +71,13 @@ class PickDialog(QDialog):
 
 
 class CheatSheetDialog(QDialog):
-    def __init__(self, parent: QWidget, keymap: Keymap) -> None:
+    def __init__(
+        self, parent: QWidget, keymap: Keymap, available: Callable[[Cmd], bool] | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard cheat sheet")
         view = QTextBrowser()
-        view.setHtml(cheat_sheet_html(keymap))
+        view.setHtml(cheat_sheet_html(keymap, available))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -82,20 +86,26 @@ class CheatSheetDialog(QDialog):
         self.resize(720, 640)
 
 
-def cheat_sheet_html(keymap: Keymap) -> str:
+def cheat_sheet_html(keymap: Keymap, available: Callable[[Cmd], bool] | None = None) -> str:
+    """Every command and its keys; those the current mode has no use for are greyed and
+    marked (their keys do nothing here)."""
     groups: dict[str, list[str]] = {}
     for b in keymap.bindings():
         anywhere = ", ".join(b.keys.get(Scope.GLOBAL, ()))
         listen = ", ".join(b.keys.get(Scope.LISTEN, ()))
         typing = ", ".join(b.keys.get(Scope.TYPING, ()))
+        here = available is None or available(b.cmd)
+        title = html.escape(b.title) + ("" if here else f" <i>({NOT_HERE})</i>")
+        style = "" if here else " style='color:#888888'"
         groups.setdefault(b.group, []).append(
-            f"<tr><td>{html.escape(b.title)}</td><td><b>{html.escape(anywhere)}</b></td>"
+            f"<tr{style}><td>{title}</td><td><b>{html.escape(anywhere)}</b></td>"
             f"<td>{html.escape(listen)}</td><td>{html.escape(typing)}</td></tr>"
         )
     parts = [
         f"<p>Preset: <b>{keymap.preset}</b>. <i>Anywhere</i> keys work even while typing; "
         "<i>waveform</i> keys are bare keys for when the waveform or queue has focus (F6); "
-        "<i>transcript</i> keys work in the transcript box.</p>"
+        "<i>transcript</i> keys work in the transcript box. Greyed commands are not "
+        "available in this mode.</p>"
     ]
     for group, rows in groups.items():
         parts.append(

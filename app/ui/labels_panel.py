@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from app.keymap import Cmd
 from app.model.annotation import FLAG_TITLES, Annotation, Flag
 from app.model.taxonomy import Taxonomy
 from app.ui.filter_list import FilterList
+
+FLAG_CMDS = {
+    Cmd.FLAG_NOT_DEVICE_DIRECTED: Flag.NOT_DEVICE_DIRECTED,
+    Cmd.FLAG_PERSONAL_DATA: Flag.PERSONAL_DATA,
+    Cmd.FLAG_UNINTELLIGIBLE: Flag.UNINTELLIGIBLE,
+    Cmd.FLAG_WRONG_LANGUAGE: Flag.WRONG_LANGUAGE,
+    Cmd.FLAG_DISTRESSING: Flag.DISTRESSING,
+}
 
 
 class LabelsPanel(QWidget):
@@ -22,7 +33,7 @@ class LabelsPanel(QWidget):
         self.current.setObjectName("intent")
         self.current.setStyleSheet("font-size: 15px; font-weight: bold;")
         self.current.setWordWrap(True)
-        self.picker = FilterList(taxonomy.filter_intents, "Type to filter intents (Ctrl+I)")
+        self.picker = FilterList(taxonomy.filter_intents, "Type to filter intents")
         self.filter, self.list = self.picker.filter, self.picker.list
         self.digits = QLabel()
         self.digits.setWordWrap(True)
@@ -48,11 +59,17 @@ class LabelsPanel(QWidget):
         self.picker.picked.connect(self._picked)
         self.picker.cancelled.connect(self._cancel)
 
-    def set_flag_keys(self, keys: dict[Flag, str]) -> None:
-        for flag, key in keys.items():
+    def set_key_hints(self, hint: Callable[[Cmd], str]) -> None:
+        """The keys as the keymap binds them now (they change with a rebinding)."""
+        for cmd, flag in FLAG_CMDS.items():
+            key = hint(cmd)
             self.flag_boxes[flag].setText(
                 f"{FLAG_TITLES[flag]}   ({key})" if key else FLAG_TITLES[flag]
             )
+        key = hint(Cmd.PICK_INTENT)
+        self.filter.setPlaceholderText(
+            f"Type to filter intents ({key})" if key else "Type to filter intents"
+        )
 
     def show_annotation(self, a: Annotation, most_used: list[str]) -> None:
         self.current.setText(a.intent or "— no intent yet —")

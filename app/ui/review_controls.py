@@ -4,49 +4,77 @@ The reviewer listens and fixes with the same screen and keys an annotator uses; 
 the panel comparing the annotator's work with theirs, and the decisions: Ctrl+Return accepts
 (fix and accept, when anything was changed), Ctrl+Alt+R rejects with a reason code and a
 comment pinned to the current segment, F9 opens the quality dashboard.
+
+The items and decisions are kept here in memory, from each sync pass's result and from the
+decisions taken; the panel never reads the store.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QDialog
 
+from app.editor import Editor
 from app.keymap import Cmd
 from app.model.annotation import Annotation
 from app.protocol import QualityOut, ReasonCode, ReviewPolicy
+from app.store.sync_tables import Decision, ReviewItem
+from app.sync.base import SyncStatus
 from app.sync.review import ReviewEngine
+from app.tasks import QtRunner
+from app.ui.main_window import MainWindow
 from app.ui.review_panel import DashboardDialog, RejectDialog, ReviewPanel
+from app.ui.server_sync import ServerSync
 
 OUTCOME_WORDS = {"accepted": "Accepted", "fixed": "Fixed and accepted", "rejected": "Rejected"}
 
 
 class ReviewControls:
-    def __init__(self, ctrl: Any, engine: ReviewEngine, policy: ReviewPolicy) -> None:
-        self.ctrl, self.engine, self.policy = ctrl, engine, policy
+    def __init__(
+        self,
+        engine: ReviewEngine,
+        policy: ReviewPolicy,
+        editor: Editor,
+        window: MainWindow,
+        runner: QtRunner,
+        sync: ServerSync,
+        check: Callable[[Annotation], list[str]],
+        hint: Callable[[Cmd], str],
+    ) -> None:
+        self.engine, self.policy, self.editor, self.window = engine, policy, editor, window
+        self.runner, self.sync, self.check, self.hint = runner, sync, check, hint
+        self.items: dict[str, ReviewItem] = {}
+        self.decisions: dict[str, Decision] = {}
+        self.deciding = False  # a decision on its way to the store: a second key does nothing
         self.panel = ReviewPanel()
-        ctrl.window.add_review_panel(self.panel)
-        ctrl.actions.on(Cmd.SUBMIT_NEXT, self.accept)
-        ctrl.actions.on(Cmd.REJECT, self.reject)
-        ctrl.actions.on(Cmd.DASHBOARD, self.dashboard)
-        ctrl.editor.changed.append(self.refresh)
+        window.add_review_panel(self.panel)
+        editor.changed.append(self.refresh)
+        sync.synced.append(self._take)
         self.dashboard_dialog: DashboardDialog | None = None
-        self.last_quality: QualityOut | None = None
+
+    def handlers(self) -> dict[Cmd, Callable[[], None]]:
+        return {
+            Cmd.SUBMIT_NEXT: self.accept,
+            Cmd.REJECT: self.reject,
+            Cmd.DASHBOARD: self.dashboard,
+        }
 
     @property
     def reasons(self) -> list[ReasonCode]:
         return self.policy.reasons
 
+    def _take(self, status: SyncStatus) -> None:
+        self.items, self.decisions = status.items, status.decisions
+        self.refresh()
+
     def refresh(self) -> None:
-        editor = self.ctrl.editor
-        task, yours = editor.task, editor.annotation
-        if task is None or yours is None:
+        task, yours = self.editor.task, self.editor.annotation
+        item = self.items.get(task.id) if task is not None else None
+        if item is None or yours is None:
             return
-        item = self.engine.tables.item(task.id)
-        if item is None:
-            return
-        d = self.engine.tables.decision(task.id)
+        d = self.decisions.get(item.item_id)
         if d is None:
             decision = "<i>none yet</i>"
         else:
@@ -59,77 +87,79 @@ class ReviewControls:
                 else ("sent" if d.sent else "kept here, sent at the next sync")
             )
             decision = f"<b>{OUTCOME_WORDS[d.outcome]}</b>{why}{said} — {state}"
-        hint = self.ctrl.actions.hint
         keys = (
-            f"{hint(Cmd.SUBMIT_NEXT)} accept (fix and accept when you changed it) · "
-            f"{hint(Cmd.REJECT)} reject with a reason · {hint(Cmd.DASHBOARD)} dashboard"
+            f"{self.hint(Cmd.SUBMIT_NEXT)} accept (fix and accept when you changed it) · "
+            f"{self.hint(Cmd.REJECT)} reject with a reason · {self.hint(Cmd.DASHBOARD)} dashboard"
         )
         self.panel.show_item(
             item.annotator,
             item.submission,
-            task.asr_text,
+            task.asr_text,  # type: ignore[union-attr]
             Annotation.from_json(item.doc),
             yours,
             decision,
             keys,
         )
 
-    def _decide(self, reason: str = "", comment: str = "", span: Any = None) -> None:
-        editor = self.ctrl.editor
-        task, current = editor.task, editor.annotation
-        if task is None or current is None:
+    def _decide(
+        self, reason: str = "", comment: str = "", span: tuple[float, float] | None = None
+    ) -> None:
+        task, current = self.editor.task, self.editor.annotation
+        item = self.items.get(task.id) if task is not None else None
+        if self.deciding or item is None or current is None:
             return
-        earlier = self.engine.tables.decision(task.id)
+        earlier = self.decisions.get(item.item_id)
         if earlier is not None and earlier.sent:
-            self.ctrl.window.say("This item's decision was sent already.", error=True)
+            self.window.say("This item's decision was sent already.", error=True)
             return
-        d = self.engine.decision(task.id, str(uuid.uuid4()), current, reason, comment, span)
+        d = ReviewEngine.decision(item, str(uuid.uuid4()), current, reason, comment, span)
         if d.outcome != "rejected":
-            problems = self.ctrl.check(current)
+            problems = self.check(current)
             if problems:
-                self.ctrl.window.say("Not accepted: " + " ".join(problems), error=True)
+                self.window.say("Not accepted: " + " ".join(problems), error=True)
                 return
+        self.deciding = True
         tables = self.engine.tables
-        self.ctrl.runner.write(
-            lambda: tables.decide(d),
-            lambda _none: self._decided(d.outcome),
-            lambda exc: self.ctrl.window.say(f"The decision was not kept: {exc}", error=True),
-        )
 
-    def _decided(self, outcome: str) -> None:
-        self.ctrl.window.say(f"{OUTCOME_WORDS[outcome]}; next item.")
-        self.ctrl.editor.submit_and_next(lambda _a: [])  # done here; the decision says how
-        self.ctrl.sync_now()
+        def failed(exc: BaseException) -> None:
+            self.deciding = False
+            self.window.say(f"The decision was not kept: {exc}", error=True)
+
+        self.runner.write(lambda: tables.decide(d), lambda _none: self._decided(d), failed)
+
+    def _decided(self, d: Decision) -> None:
+        self.deciding = False
+        self.decisions[d.item_id] = d
+        self.window.say(f"{OUTCOME_WORDS[d.outcome]}; next item.")
+        self.editor.submit_and_next(lambda _a: [])  # done here; the decision says how
+        self.sync.sync_now()
 
     def accept(self) -> None:
         self._decide()
 
     def reject(self) -> None:
-        editor = self.ctrl.editor
-        a = editor.annotation
+        a, task = self.editor.annotation, self.editor.task
         span = None
-        if a is not None and 0 <= editor.segment < len(a.segments):
-            seg = a.segments[editor.segment]
+        if a is not None and 0 <= self.editor.segment < len(a.segments):
+            seg = a.segments[self.editor.segment]
             span = (seg.start_s, seg.end_s)
-        task = editor.task
         duration = task.duration_s if task is not None else 0.0
-        dialog = RejectDialog(self.ctrl.window, self.reasons, span, duration)
+        dialog = RejectDialog(self.window, self.reasons, span, duration)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self._decide(dialog.reason(), dialog.comment.text().strip(), dialog.pinned())
 
     def dashboard(self) -> None:
         client, project = self.engine.client, self.engine.project_id
-        self.ctrl.window.say("Fetching the quality figures…")
+        self.window.say("Fetching the quality figures…")
 
         def show(q: QualityOut) -> None:
-            self.last_quality = q
-            self.dashboard_dialog = DashboardDialog(self.ctrl.window, q)
+            self.dashboard_dialog = DashboardDialog(self.window, q)
             self.dashboard_dialog.show()
-            self.ctrl.window.say("Quality figures shown.")
+            self.window.say("Quality figures shown.")
 
-        self.ctrl.runner.background(
+        self.runner.background(
             lambda: client.quality(project),
             show,
-            lambda exc: self.ctrl.window.say(f"No figures: {exc}", error=True),
+            lambda exc: self.window.say(f"No figures: {exc}", error=True),
         )

@@ -1,66 +1,91 @@
-"""The controller's part for a server's project: sync passes, their status, conflicts."""
+"""A server's project in the window: sync passes on a worker, and what they bring shown.
+
+A pass runs off the GUI thread and comes back with everything the window needs (the queue,
+review notes, conflicts; review items in review mode), so the window never reads the store
+itself. The next pass comes SYNC_EVERY_S after the last one ended, sooner after a submit,
+later when the server asked for it (Retry-After) or cannot be reached.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QObject, QTimer
+
+from app.editor import Editor
 from app.keymap import Cmd
 from app.model.annotation import Annotation
-from app.store.sync_tables import ReviewNote
-from app.sync.engine import SyncStatus
+from app.store.sync_tables import ReviewNote, SyncTables
+from app.sync.base import Engine, SyncStatus
+from app.tasks import QtRunner
+from app.ui.main_window import MainWindow
 
 SYNC_EVERY_S = 10.0
 
 
-class ServerSync:
-    """Mixed into Controller; it provides engine, runner, editor, window, actions, timers."""
+class ServerSync(QObject):
+    def __init__(
+        self,
+        engine: Engine,
+        runner: QtRunner,
+        editor: Editor,
+        window: MainWindow,
+        hint: Callable[[Cmd], str],
+        tables: SyncTables | None = None,  # an annotator's: conflicts are resolved here
+    ) -> None:
+        super().__init__()
+        self.engine, self.runner, self.editor, self.window = engine, runner, editor, window
+        self.hint, self.tables = hint, tables
+        self.status: SyncStatus | None = None
+        self.passes = 0
+        self.notes: dict[str, ReviewNote] = {}
+        self.conflicts: dict[str, dict[str, Any]] = {}
+        self.synced: list[Callable[[SyncStatus], None]] = []  # after the window took a pass
+        self.syncing = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.sync_now)
 
-    engine: Any
-    runner: Any
-    editor: Any
-    window: Any
-    actions: Any
-    _syncing: bool
-    _sync_timer: Any
-    sync_status: SyncStatus | None
-    sync_passes: int
-    review_notes: dict[str, ReviewNote]
-    clip: Any
-    _load: Any
+    def start(self) -> None:
+        self.sync_now()
 
-    # -- sync with a server ----------------------------------------------------------------
+    def stop(self) -> None:
+        self._timer.stop()
+
     def sync_now(self) -> None:
-        engine = self.engine
-        if engine is None:
-            self.window.say("This project is local: there is no server to sync with.")
+        if self.syncing:
             return
-        if self._syncing:
-            return
-        self._syncing = True
-        self.runner.background(engine.sync_once, self._synced, self._sync_failed)
+        self.syncing = True
+        self.runner.background(self.engine.sync_once, self._synced, self._failed)
 
-    def _sync_failed(self, exc: BaseException) -> None:
-        self._syncing = False
+    def _failed(self, exc: BaseException) -> None:
+        self.syncing = False
         self.window.sync.setText("sync failed")
         self.window.say(f"Sync failed: {exc}", error=True)
+        self._timer.start(int(1000 * SYNC_EVERY_S))
 
     def _synced(self, status: SyncStatus) -> None:
-        self._syncing = False
-        self.sync_status = status
-        self.sync_passes += 1
-        self.review_notes = self.engine.review_notes()
-        returned = {t: n.submission for t, n in self.review_notes.items() if n.returned}
-        self.editor.returned = returned
-        self.window.queue.returned = set(returned)
-        self.editor.reload_tasks()
-        if self.editor.task is None:
-            self.editor.resume()
+        self.syncing = False
+        self.status, self.passes = status, self.passes + 1
+        self.notes, self.conflicts = status.notes, status.conflict_docs
+        returned = {t: n.submission for t, n in self.notes.items() if n.returned}
+        editor, queue = self.editor, self.window.queue
+        editor.returned, queue.returned = returned, set(returned)
+        if status.tasks is not None:
+            editor.set_tasks(status.tasks, status.removed, status.annotations)
+        if editor.task is None:
+            editor.resume()
         elif status.assigned or status.removed or status.reviewed:
-            self.window.queue.show_queue(
-                self.editor.tasks, self.editor.statuses(), self.editor.index
-            )
-        state = "online" if status.online else "offline"
-        parts = [state, f"{status.pending} to send"]
+            queue.show_queue(editor.tasks, editor.statuses(), editor.index)
+        self._say(status, returned)
+        self.show_banners()
+        for listener in self.synced:
+            listener(status)
+        self._timer.start(int(1000 * max(SYNC_EVERY_S, self.engine.backoff_s)))
+
+    def _say(self, status: SyncStatus, returned: dict[str, int]) -> None:
+        parts = ["online" if status.online else "offline", f"{status.pending} to send"]
         if status.conflicts:
             parts.append(f"{status.conflicts} conflict(s)")
         self.window.sync.setText(" · ".join(parts))
@@ -74,21 +99,16 @@ class ServerSync:
             self.window.say(
                 f"{len(back)} item(s) came back from review: they are marked ↩ in the queue."
             )
-        self._show_conflict()
-        self.show_review_note()
-        task = self.editor.task
-        if task is not None and self.clip is None:
-            self._load(task.audio_path)  # it may have just arrived (or been fetched again)
-        # the next pass comes SYNC_EVERY_S after this one (or when the server said), not on a
-        # fixed beat: a pass after a submit pushes the timer's pass back
-        self._sync_timer.start(
-            int(1000 * max(SYNC_EVERY_S, self.engine.backoff_s if self.engine else 0))
-        )
 
-    def show_review_note(self) -> None:
-        """On an item a reviewer sent back: why, where, and what to do."""
+    # -- banners over the open item ---------------------------------------------------------
+    def show_banners(self) -> None:
+        """Over the open item: a conflict to resolve, or why a reviewer sent it back."""
+        if not self._show_conflict():
+            self._show_review_note()
+
+    def _show_review_note(self) -> None:
         task = self.editor.task
-        note = self.review_notes.get(task.id) if task is not None else None
+        note = self.notes.get(task.id) if task is not None else None
         if note is None or not note.returned:
             if self.window.banner.text().startswith("Sent back by review"):
                 self.window.show_banner("")
@@ -99,18 +119,16 @@ class ServerSync:
         said = f": “{note.comment}”" if note.comment else ""
         self.window.show_banner(
             f"Sent back by review — {note.reason_title or note.reason}{where}{said}. "
-            f"Fix it and submit again ({self.actions.hint(Cmd.SUBMIT_NEXT)})."
+            f"Fix it and submit again ({self.hint(Cmd.SUBMIT_NEXT)})."
         )
 
-    def _show_conflict(self) -> None:
+    def _show_conflict(self) -> bool:
         task = self.editor.task
-        if self.engine is None or task is None:
-            return
-        conflict = self.engine.conflicts().get(task.id)
+        conflict = self.conflicts.get(task.id) if task is not None else None
         if conflict is None:
             if self.window.banner.text().startswith("Changed elsewhere"):
                 self.window.show_banner("")
-            return
+            return False
         theirs = conflict["doc"]
         try:
             their_text = Annotation.from_json(theirs).transcript
@@ -119,16 +137,17 @@ class ServerSync:
         mine = self.editor.annotation.transcript if self.editor.annotation else ""
         self.window.show_banner(
             f"Changed elsewhere while you worked. Server: “{their_text}”. Yours: “{mine}”. "
-            f"{self.actions.hint(Cmd.KEEP_MINE)} keeps yours, "
-            f"{self.actions.hint(Cmd.TAKE_THEIRS)} takes the server's."
+            f"{self.hint(Cmd.KEEP_MINE)} keeps yours, {self.hint(Cmd.TAKE_THEIRS)} takes the "
+            "server's."
         )
+        return True
 
     def resolve_conflict(self, keep_mine: bool) -> None:
-        task, engine = self.editor.task, self.engine
-        if engine is None or task is None:
-            return
-        conflict = engine.conflicts().get(task.id)
-        if conflict is None:
+        """Keep the local version (sent over the server's) or take the server's; the choice is
+        written by the app's writer, then a pass sends it."""
+        task, tables = self.editor.task, self.tables
+        conflict = self.conflicts.get(task.id) if task is not None else None
+        if task is None or tables is None or conflict is None:
             self.window.say("This item has no conflict.")
             return
         if not keep_mine:
@@ -140,6 +159,15 @@ class ServerSync:
                 )
                 return
             self.editor.apply("Take the server's version", lambda _a: theirs)
-        engine.tables.keep_mine(task.id)
-        self.window.show_banner("")
-        self.sync_now()
+
+        def resolved(_none: None) -> None:
+            self.conflicts.pop(task.id, None)
+            self.window.show_banner("")
+            self.sync_now()
+
+        task_id = task.id
+        self.runner.write(
+            lambda: tables.keep_mine(task_id),
+            resolved,
+            lambda exc: self.window.say(f"The conflict was not resolved: {exc}", error=True),
+        )

@@ -12,7 +12,6 @@ from PySide6.QtGui import (
     QKeySequence,
     QSyntaxHighlighter,
     QTextCharFormat,
-    QTextCursor,
     QTextDocument,
 )
 from PySide6.QtWidgets import QLabel, QListView, QPlainTextEdit, QVBoxLayout, QWidget
@@ -126,12 +125,6 @@ class TranscriptEdit(QPlainTextEdit):
     def caret(self) -> int:
         return self.textCursor().position()
 
-    def select_chars(self, start: int, end: int) -> None:
-        c = self.textCursor()
-        c.setPosition(start)
-        c.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-        self.setTextCursor(c)
-
 
 class TranscriptPanel(QWidget):
     segment_selected = Signal(int)
@@ -139,6 +132,7 @@ class TranscriptPanel(QWidget):
     def __init__(self, conv: Conventions) -> None:
         super().__init__()
         self.conv = conv
+        self.mark_slot_key = ""  # as the keymap binds it (set by the controller)
         self.model = SegmentsModel(conv)
         self.segments = QListView()
         self.segments.setObjectName("segments")
@@ -195,7 +189,7 @@ class TranscriptPanel(QWidget):
                         f"{s.type} = “{' '.join(words[s.start_word : s.end_word])}”"
                         for s in seg.slots
                     )
-                    or "none (select words, then Ctrl+K)"
+                    or f"none (select words, then {self.mark_slot_key or 'mark a slot'})"
                 )
             )
             probs = check_transcript(seg.text, self.conv)

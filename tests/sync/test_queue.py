@@ -39,7 +39,7 @@ class Desk:
     def sync(self) -> None:
         status = self.engine.sync_once()
         assert status.online, status.message
-        self.editor.reload_tasks()
+        self.editor.set_tasks(self.store.tasks())
         if self.editor.task is None or self.editor.task.id not in self.todo():
             self.editor.resume()
 

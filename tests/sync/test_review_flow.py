@@ -93,7 +93,7 @@ def test_reject_fix_accept_and_the_figures(server: Server, pair: Pair) -> None:
     assert reviewer.annotation is not None
     assert reviewer.annotation.segments[0].text == "play some jazz"  # the submission
     d = rev.decision(
-        item.id,
+        rev.tables.item(item.id),
         "7c0e8d5e-8a0e-4b51-9f3a-2f1e0c6b9a11",
         reviewer.annotation,
         "transcript",
@@ -107,7 +107,7 @@ def test_reject_fix_accept_and_the_figures(server: Server, pair: Pair) -> None:
     # the annotator sees it come back, with the reason and the comment
     status = ann.sync_once()
     assert status.reviewed == [task.id]
-    note = ann.review_notes()[task.id]
+    note = ann.tables.review_notes()[task.id]
     assert note.returned and note.reason_title == "Transcript wrong or incomplete"
     assert (note.comment, note.start_s, note.end_s) == ("the artist is missing", 0.0, 0.2)
     editor.returned = {task.id: note.submission}
@@ -121,20 +121,22 @@ def test_reject_fix_accept_and_the_figures(server: Server, pair: Pair) -> None:
     editor.apply("Typing", ops.set_text, 0, "play some jazz by nina simone")
     assert editor.submit_and_next(lambda _a: [])
     ann.sync_once()
-    assert not ann.review_notes()[task.id].returned
+    assert not ann.tables.review_notes()[task.id].returned
     assert editor.statuses()[task.id] == Status.SUBMITTED
 
     # the reviewer changes one word and accepts: fixed and accepted
     status = rev.sync_once()
-    assert status.assigned == 1
-    reviewer.reload_tasks()
+    assert status.assigned == 1 and status.tasks is not None
+    reviewer.set_tasks(status.tasks, status.removed, status.annotations)  # as the window does
     second = [t for t in reviewer.tasks if t.id != item.id]
     assert len(second) == 1
     reviewer.open_task(reviewer.tasks.index(second[0]))
     assert reviewer.annotation is not None
     assert reviewer.annotation.segments[0].text == "play some jazz by nina simone"
     reviewer.apply("Typing", ops.set_text, 0, "play some jazz by nina simone please")
-    d = rev.decision(second[0].id, "1b7e3a4c-7d51-4c0e-8f0a-5a1d2b3c4d5e", reviewer.annotation)
+    d = rev.decision(
+        rev.tables.item(second[0].id), "1b7e3a4c-7d51-4c0e-8f0a-5a1d2b3c4d5e", reviewer.annotation
+    )
     assert d.outcome == "fixed" and d.doc is not None
     rev.tables.decide(d)
     rev.sync_once()
@@ -164,7 +166,7 @@ def test_a_deleted_recording_leaves_the_reviewers_machine(server: Server, pair: 
     reviewer.resume()
     reviewer.open_task([t.id for t in reviewer.tasks].index(decided))
     assert reviewer.annotation is not None
-    rev.tables.decide(rev.decision(decided, str(uuid.uuid4()), reviewer.annotation))
+    rev.tables.decide(rev.decision(items[decided], str(uuid.uuid4()), reviewer.annotation))
     rev.sync_once()
     audio = {i: Path(t.audio_path) for t in rev_store.tasks() for i in [t.id]}
     assert all(p.exists() for p in audio.values())

@@ -29,12 +29,13 @@ def signed_in(server: Server, name: str) -> Client:
 def window(qtbot, client: Client, name: str, tmp_path: Path, review: bool):  # type: ignore[no-untyped-def]
     # a fresh key, as after a reset keyring: the cached recordings are fetched again
     remote = open_remote(client, name, new_key(), review=review)
-    ctrl, runner = show_remote(qtbot, remote, tmp_path / f"{name}.ini")
+    ws = show_remote(qtbot, remote, tmp_path / f"{name}.ini")
+    ctrl = ws.ctrl
     qtbot.waitUntil(
-        lambda: ctrl.sync_passes > 0 and ctrl.editor.task is not None and ctrl.clip is not None,
+        lambda: ctrl.sync.passes > 0 and ctrl.editor.task is not None and ctrl.clip is not None,
         timeout=20_000,
     )
-    return ctrl, runner
+    return ws
 
 
 def test_reject_from_the_review_window_reaches_the_annotators(
@@ -53,9 +54,10 @@ def test_reject_from_the_review_window_reaches_the_annotators(
     remote.project.store.close()
 
     rev = signed_in(server, "rev")
-    ctrl, runner = window(qtbot, rev, "rev", tmp_path, review=True)
+    ws = window(qtbot, rev, "rev", tmp_path, review=True)
+    ctrl, runner, review = ws.ctrl, ws.runner, ws.review
     try:
-        panel = ctrl.review.panel
+        panel = review.panel
         assert "submitted by <b>ann_a</b>" in panel.text() and "play sum jazz" in panel.text()
         assert ctrl.window.queue.list.item(0).text().startswith("○  Item")
         ctrl.window.activateWindow()
@@ -77,12 +79,12 @@ def test_reject_from_the_review_window_reaches_the_annotators(
         runner.drain()
         qtbot.waitUntil(
             lambda: (
-                all(d.sent for d in ctrl.review.engine.tables.decisions().values())
-                and ctrl.review.engine.tables.decisions() != {}
+                all(d.sent for d in review.engine.tables.decisions().values())
+                and review.engine.tables.decisions() != {}
             ),
             timeout=20_000,
         )
-        [decision] = ctrl.review.engine.tables.decisions().values()
+        [decision] = review.engine.tables.decisions().values()
         assert (decision.outcome, decision.reason, decision.comment) == (
             "rejected",
             "transcript",
@@ -94,8 +96,8 @@ def test_reject_from_the_review_window_reaches_the_annotators(
         ctrl.window.transcript.edit.setFocus()
         qtbot.waitUntil(lambda: QApplication.focusWidget() is ctrl.window.transcript.edit)
         press(qtbot, Qt.Key.Key_F9)
-        qtbot.waitUntil(lambda: ctrl.review.dashboard_dialog is not None, timeout=20_000)
-        dash = ctrl.review.dashboard_dialog
+        qtbot.waitUntil(lambda: review.dashboard_dialog is not None, timeout=20_000)
+        dash = review.dashboard_dialog
         assert isinstance(dash, DashboardDialog)
         assert dash.table.verticalHeaderItem(0).text() == "ann_a"
         assert dash.table.item(0, 3).text() == "1"  # rejected
@@ -109,7 +111,8 @@ def test_reject_from_the_review_window_reaches_the_annotators(
         rev.close()
 
     # the annotator's window: the item is back in the queue, marked, with the reason
-    ctrl, runner = window(qtbot, ann, "ann_a", tmp_path, review=False)
+    ws = window(qtbot, ann, "ann_a", tmp_path, review=False)
+    ctrl, runner = ws.ctrl, ws.runner
     try:
         rows = [
             ctrl.window.queue.list.item(k).text() for k in range(ctrl.window.queue.list.count())

@@ -22,7 +22,9 @@ def test_demo_annotates_against_the_server(qtbot, tmp_path: Path, pulse: str) ->
     try:
         client.login(demo.username, demo.password, "")
         remote = open_remote(client, demo.username, new_key())
-        ctrl, runner = show_remote(qtbot, remote, tmp_path / "d.ini")
+        ws = show_remote(qtbot, remote, tmp_path / "d.ini")
+        ctrl, runner, sync = ws.ctrl, ws.runner, ws.ctrl.sync
+        assert sync is not None
         qtbot.waitUntil(
             lambda: ctrl.clip is not None and len(ctrl.editor.tasks) == 12, timeout=20_000
         )
@@ -32,13 +34,13 @@ def test_demo_annotates_against_the_server(qtbot, tmp_path: Path, pulse: str) ->
         type_text(qtbot, " please")
         press(qtbot, Qt.Key.Key_Return, C)  # submit: sends at once
         runner.drain()  # the submit is committed here; only then can it be sent
-        qtbot.waitUntil(lambda: not ctrl._syncing, timeout=20_000)
-        passes = ctrl.sync_passes
+        qtbot.waitUntil(lambda: not sync.syncing, timeout=20_000)
+        passes = sync.passes
 
         def all_sent() -> bool:
-            ctrl.sync_now()  # as the timer would, sooner
-            status = ctrl.sync_status
-            return ctrl.sync_passes > passes and status is not None and status.pending == 0
+            sync.sync_now()  # as the timer would, sooner
+            status = sync.status
+            return sync.passes > passes and status is not None and status.pending == 0
 
         qtbot.waitUntil(all_sent, timeout=20_000)
         out = subprocess.run(
@@ -73,24 +75,24 @@ def test_demo_review_has_a_colleagues_work_to_check(qtbot, tmp_path: Path, pulse
         assert seed_submissions(demo) == 6
         client.login(demo.reviewer, demo.password, "")
         remote = open_remote(client, demo.reviewer, new_key(), review=True)
-        ctrl, runner = show_remote(qtbot, remote, tmp_path / "r.ini")
+        ws = show_remote(qtbot, remote, tmp_path / "r.ini")
+        ctrl, runner, review = ws.ctrl, ws.runner, ws.review
+        assert review is not None
         qtbot.waitUntil(
             lambda: ctrl.clip is not None and len(ctrl.editor.tasks) == 6, timeout=20_000
         )
-        assert "submitted by <b>demo-colleague</b>" in ctrl.review.panel.text()
-        assert "ASR → annotator:" in ctrl.review.panel.text()
+        assert "submitted by <b>demo-colleague</b>" in review.panel.text()
+        assert "ASR → annotator:" in review.panel.text()
         # fix one word and accept, with the keyboard
         ctrl.window.transcript.edit.setFocus()
         qtbot.waitUntil(lambda: ctrl.window.transcript.edit.hasFocus())
         press(qtbot, Qt.Key.Key_End, C)
         type_text(qtbot, " now")
-        assert "now" in ctrl.review.panel.text()  # the diff follows the edit
+        assert "now" in review.panel.text()  # the diff follows the edit
         press(qtbot, Qt.Key.Key_Return, C)
         runner.drain()
         qtbot.waitUntil(
-            lambda: (
-                [d.outcome for d in ctrl.review.engine.tables.decisions().values()] == ["fixed"]
-            ),
+            lambda: [d.outcome for d in review.engine.tables.decisions().values()] == ["fixed"],
             timeout=10_000,
         )
         qtbot.waitUntil(lambda: ctrl.editor.index == 1 and ctrl.clip is not None, timeout=10_000)

@@ -213,11 +213,11 @@ def test_spectrogram_toggles_and_follows_the_zoom(qtbot, workstation: Controller
     press(qtbot, Qt.Key.Key_F6)
     press(qtbot, Qt.Key.Key_G)
     assert w.spectrogram.isVisible()
-    qtbot.waitUntil(lambda: len(workstation.spectrogram_ms) >= 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(workstation.spectrogram.ready_ms) >= 1, timeout=5000)
     image = w.spectrogram.image.image
     assert image is not None and image.shape[0] == 257  # frequency bins up to 8 kHz
     w.waveform.show_range(1.0, 1.5)
-    qtbot.waitUntil(lambda: len(workstation.spectrogram_ms) >= 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(workstation.spectrogram.ready_ms) >= 2, timeout=5000)
     (x0, x1), _ = w.spectrogram.vb.viewRange()
     assert (x0, x1) == pytest.approx((1.0, 1.5), abs=0.005)  # the waveform's time axis, to a pixel
     w.spectrogram.range_db.setValue(40)

@@ -7,21 +7,20 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
-from app.main import build_remote
+from app.main import Workstation, build_remote
 from app.remote import Remote
 from app.store.settings import Settings
-from app.tasks import QtRunner
-from app.ui.controller import Controller
 
 
-def show_remote(qtbot: Any, remote: Remote, settings_file: Path) -> tuple[Controller, QtRunner]:
+def show_remote(qtbot: Any, remote: Remote, settings_file: Path) -> Workstation:
     """The window shown, active and started (its first sync under way), with private settings."""
     settings = Settings(QSettings(str(settings_file), QSettings.Format.IniFormat))
-    ctrl, runner = build_remote(remote, settings=settings, open_pedal=None)
+    ws = build_remote(remote, settings=settings, open_pedal=None)
+    ctrl = ws.ctrl
     qtbot.addWidget(ctrl.window)
     ctrl.window.resize(1400, 900)
     ctrl.window.show()
     ctrl.window.activateWindow()
     qtbot.waitActive(ctrl.window)
     ctrl.start()
-    return ctrl, runner
+    return ws
