@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from app.protocol import AnnotationPut, BatchPut
+from app.protocol import AnnotationDoc, AnnotationPut, BatchPut
 from app.store.paths import resources_dir
 from app.sync.client import Client
 
@@ -59,7 +59,12 @@ def _free_port() -> int:
 def start_demo_server() -> DemoServer:
     folder = Path(tempfile.mkdtemp(prefix="earmark-demo-"))
     db = f"sqlite:///{folder / 'server.sqlite3'}"
-    env = {**os.environ, "EARMARK_SERVER_DATA": str(folder)}
+    # the demo's own throwaway master key, beside its data folder, never the machine's own
+    env = {
+        **os.environ,
+        "EARMARK_SERVER_DATA": str(folder / "data"),
+        "EARMARK_SERVER_KEY_FILE": str(folder / "master.key"),
+    }
 
     def server(*args: str, stdin: str = "") -> None:
         r = subprocess.run(
@@ -158,7 +163,8 @@ def seed_submissions(demo: DemoServer, count: int = 6) -> int:
                 "active_ms": 20_000 + 7_000 * k,
                 "submissions": 1,
             }
-            items[str(uuid.uuid4())] = AnnotationPut(task_id=t.id, base_version=0, doc=doc)
+            put = AnnotationPut(task_id=t.id, base_version=0, doc=AnnotationDoc.model_validate(doc))
+            items[str(uuid.uuid4())] = put
         return len(client.put_batch(BatchPut(items=items)).stored)
     finally:
         client.close()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Role = Literal["annotator", "reviewer", "admin"]
 API = "/api/v1"
@@ -59,15 +59,70 @@ class TaskOut(BaseModel):
     lease_expires_at: float | None
 
 
+# -- limits a server holds every client to (the README lists them) ----------------------------
+LEASE_MAX = 50  # items one lease call may hold open for its caller
+BATCH_MAX = 1000  # annotations in one batch put
+SEGMENTS_MAX = 20_000  # segments in one annotation (an 8-hour recording, finely cut)
+TEXT_MAX = 10_000  # characters in one segment's text
+VERSION_MAX = 2**31 - 1  # versions, revisions and feed positions fit in 32 bits
+COUNT_MAX = 1_000_000
+ACTIVE_MS_MAX = 10**10  # time spent on one item: over 100 days is nonsense
+FlagName = Literal[
+    "not_device_directed", "personal_data", "unintelligible", "wrong_language", "distressing"
+]
+Id = Annotated[str, Field(min_length=1, max_length=36)]
+
+
 class LeaseRequest(BaseModel):
-    project_id: str
-    count: int = Field(ge=1, le=100)
+    project_id: Id
+    count: int = Field(ge=1, le=LEASE_MAX)
+
+
+class SlotDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: str = Field(min_length=1, max_length=100)
+    start_word: int = Field(ge=0, le=COUNT_MAX)
+    end_word: int = Field(ge=0, le=COUNT_MAX)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SlotDoc:
+        if self.end_word <= self.start_word:
+            raise ValueError("a slot ends after the word it starts at")
+        return self
+
+
+class SegmentDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start_s: float = Field(ge=0, le=10**7, allow_inf_nan=False)
+    end_s: float = Field(ge=0, le=10**7, allow_inf_nan=False)
+    text: str = Field(default="", max_length=TEXT_MAX)
+    slots: list[SlotDoc] = Field(default_factory=list, max_length=1000)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SegmentDoc:
+        if self.end_s < self.start_s:
+            raise ValueError("a segment ends after it starts")
+        return self
+
+
+class AnnotationDoc(BaseModel):
+    """An annotation as the workstation writes it (app/model/annotation.py); the server
+    stores only what fits this."""
+
+    model_config = ConfigDict(extra="forbid")
+    segments: list[SegmentDoc] = Field(max_length=SEGMENTS_MAX)
+    intent: str | None = Field(default=None, max_length=100)
+    flags: list[FlagName] = Field(default_factory=list, max_length=5)
+    status: Literal["todo", "submitted", "skipped"] = "todo"
+    skip_reason: str = Field(default="", max_length=500)
+    active_ms: int = Field(default=0, ge=0, le=ACTIVE_MS_MAX)
+    submissions: int = Field(default=0, ge=0, le=COUNT_MAX)
 
 
 class AnnotationPut(BaseModel):
-    task_id: str
-    base_version: int = Field(ge=0)
-    doc: dict[str, Any]
+    task_id: Id
+    base_version: int = Field(ge=0, le=VERSION_MAX)
+    doc: AnnotationDoc
 
 
 class AnnotationOut(BaseModel):
@@ -75,6 +130,12 @@ class AnnotationOut(BaseModel):
     task_id: str
     version: int
     doc: dict[str, Any]
+
+
+class ErrorOut(BaseModel):
+    """What a refusal says, for a person to read."""
+
+    detail: str
 
 
 class Change(BaseModel):
@@ -91,7 +152,7 @@ class ChangesPage(BaseModel):
 
 
 class BatchPut(BaseModel):
-    items: dict[str, AnnotationPut]  # annotation UUID -> put
+    items: dict[str, AnnotationPut] = Field(max_length=BATCH_MAX)  # annotation UUID -> put
 
 
 class BatchResult(BaseModel):
@@ -134,8 +195,8 @@ class ReviewPolicy(BaseModel):
 
 
 class ReviewLeaseRequest(BaseModel):
-    project_id: str
-    count: int = Field(ge=1, le=100)
+    project_id: Id
+    count: int = Field(ge=1, le=LEASE_MAX)
 
 
 class ReviewItemOut(BaseModel):
@@ -148,13 +209,13 @@ class ReviewItemOut(BaseModel):
 
 
 class ReviewPut(BaseModel):
-    item_id: str
+    item_id: Id
     outcome: Outcome
     reason: str = Field(default="", max_length=60)
     comment: str = Field(default="", max_length=5000)
-    start_s: float | None = Field(default=None, ge=0)  # the comment's time range
-    end_s: float | None = Field(default=None, ge=0)
-    doc: dict[str, Any] | None = None  # the reviewer's corrected version (fixed)
+    start_s: float | None = Field(default=None, ge=0, le=10**7, allow_inf_nan=False)
+    end_s: float | None = Field(default=None, ge=0, le=10**7, allow_inf_nan=False)
+    doc: AnnotationDoc | None = None  # the reviewer's corrected version (fixed)
 
 
 class ReviewOut(BaseModel):

@@ -22,6 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the drift harness in tests/
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("EARMARK_HOME", tempfile.mkdtemp(prefix="earmark-bench-"))
+if "EARMARK_SERVER_KEY_FILE" not in os.environ:  # the servers it starts: a throwaway key
+    _key = Path(tempfile.mkdtemp(prefix="earmark-bench-key-")) / "master.key"
+    _key.write_bytes(os.urandom(32))
+    _key.chmod(0o600)
+    os.environ["EARMARK_SERVER_KEY_FILE"] = str(_key)
 
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
@@ -323,41 +328,62 @@ def bench_sync(work: Path) -> None:
     """10,000 annotations pushed in batches of 500 to a real server process on loopback."""
     import uuid
 
-    from app.protocol import AnnotationPut, BatchPut
+    from sqlalchemy import insert, select
+
+    from app.protocol import AnnotationDoc, AnnotationPut, BatchPut
+    from app.server import models as m
+    from app.server.db import make_engine, sessions
     from app.sync.client import Client
     from app.sync.engine import BATCH
     from tests.sync.conftest import PASSWORD, make_server
 
-    server = make_server(work / "sync", recordings=100)
+    server = make_server(work / "sync", recordings=1)
+    engine = make_engine(server.db)  # 10,000 recordings' rows, one annotation each (the rule)
+    with sessions(engine)() as db:
+        project_id = db.scalars(select(m.Project.id)).one()
+        rows = [
+            {
+                "id": str(uuid.uuid4()),
+                "project_id": project_id,
+                "number": 10 + k,
+                "customer": f"c{k}",
+                "audio_sha256": "0" * 64,
+                "duration_s": 1.0,
+                "sample_rate_hz": 16000,
+                "channels": 1,
+                "asr_text": "",
+                "predicted_slots": [],
+                "deleted": False,
+                "closed": False,
+            }
+            for k in range(10_000)
+        ]
+        db.execute(insert(m.Task), rows)
+        db.commit()
+    engine.dispose()
     server.start()
     client = Client.in_memory(server.url)
     try:
-        client.login("ann_a", PASSWORD, server.code("ann_a"))
-        project = client.projects()[0].id
-        tasks = [t.id for t in client.lease(project, 100)]
+        client.login("admin", PASSWORD, server.code("admin"))
+        doc = {
+            "segments": [{"start_s": 0, "end_s": 1, "text": "an annotation", "slots": []}],
+            "intent": "play_music",
+            "status": "submitted",  # the review sampler sees every one
+            "submissions": 1,
+            "active_ms": 12_000,
+        }
         items = {
-            str(uuid.uuid4()): AnnotationPut(  # submitted: the review sampler sees every one
-                task_id=tasks[k % len(tasks)],
-                base_version=0,
-                doc={
-                    "segments": [
-                        {"start_s": 0, "end_s": 1, "text": f"annotation {k}", "slots": []}
-                    ],
-                    "intent": "play_music",
-                    "flags": [],
-                    "status": "submitted",
-                    "submissions": 1,
-                    "active_ms": 12_000,
-                },
+            str(uuid.uuid4()): AnnotationPut(
+                task_id=r["id"], base_version=0, doc=AnnotationDoc.model_validate(doc)
             )
-            for k in range(10_000)
+            for r in rows
         }
         ids = list(items)
         round_trip = statistics.median(timed(client.me) for _ in range(20))
         t0 = time.perf_counter()
         for k in range(0, len(ids), BATCH):
             result = client.put_batch(BatchPut(items={a: items[a] for a in ids[k : k + BATCH]}))
-            assert len(result.stored) == len(ids[k : k + BATCH])
+            assert len(result.stored) == len(ids[k : k + BATCH]), result.refused or result
         took = time.perf_counter() - t0
         row(
             "B5",
@@ -368,6 +394,62 @@ def bench_sync(work: Path) -> None:
         )
     finally:
         client.close()
+        server.kill()
+
+
+def bench_serve(work: Path, hours: float) -> None:
+    """S1-S2: one long recording served by small ranges, to one client and to a crowd."""
+    import asyncio
+
+    import httpx
+
+    from tests.server.test_flood import CLIENTS, flood, peak_rss_mb, token
+    from tests.sync.conftest import make_server
+
+    length = f"{hours:g} h" if hours >= 1 else f"{hours * 60:.0f} min"
+    server = make_server(work / "serve", recordings=1)
+    folder = work / "serve-long"
+    folder.mkdir()
+    path = make_recording(folder / "long.wav", int(hours * 3600))
+    server.cli("import", "va", str(folder))
+    server.start()
+    try:
+        admin, other = token(server, "admin"), token(server, "ann_b")
+        bearer = {"Authorization": f"Bearer {admin}"}
+        project = httpx.get(f"{server.url}/api/v1/projects", headers=bearer).json()[0]["id"]
+        tasks = httpx.post(
+            f"{server.url}/api/v1/leases", headers=bearer, json={"project_id": project, "count": 5}
+        ).json()
+        long_task = max(tasks, key=lambda t: t["duration_s"])
+        url = f"{server.url}/api/v1/tasks/{long_task['id']}/audio"
+        size = path.stat().st_size
+        with httpx.Client(headers=bearer) as c:
+            me = statistics.median(
+                timed(lambda: c.get(f"{server.url}/api/v1/me")) for _ in range(20)
+            )
+            starts = [k * (size // 41) for k in range(1, 41)]
+            took = sorted(
+                timed(lambda s=s: c.get(url, headers={"Range": f"bytes={s}-{s + 99}"}))
+                for s in starts
+            )
+        row(
+            "S1",
+            f"100-byte range of a {length} recording: p50",
+            ms(took[len(took) // 2]),
+            "bounded",
+            f"{took[len(took) // 2] / me:.1f}× an authenticated round trip ({ms(me)})",
+        )
+        before = peak_rss_mb(server.proc.pid)  # type: ignore[attr-defined]
+        asyncio.run(flood(server, long_task["id"], size, admin, other))
+        grown = peak_rss_mb(server.proc.pid) - before  # type: ignore[attr-defined]
+        row(
+            "S2",
+            f"server memory, {CLIENTS} clients reading ranges",
+            f"{grown:.0f} MB",
+            "≤ 120 MB",
+            f"+{grown / (size / 2**20) * 100:.1f}% of the recording's {size / 2**20:.0f} MB",
+        )
+    finally:
         server.kill()
 
 
@@ -454,12 +536,12 @@ def main() -> None:
     ap.add_argument("--short", action="store_true", help="small files: checks the script works")
     ap.add_argument(
         "--only",
-        choices=["views", "heap", "audio", "sync", "start", "next"],
+        choices=["views", "heap", "audio", "sync", "serve", "start", "next"],
         action="append",
         help="run only these parts (repeatable); default: all",
     )
     args = ap.parse_args()
-    parts = set(args.only or ["views", "heap", "audio", "sync", "start", "next"])
+    parts = set(args.only or ["views", "heap", "audio", "sync", "serve", "start", "next"])
     global DRIFT_S
     DRIFT_S = 6.0 if args.short else 60.0
     app = QApplication(sys.argv)
@@ -478,6 +560,8 @@ def main() -> None:
             bench_audio(app)
         if "sync" in parts:
             bench_sync(work)
+        if "serve" in parts:
+            bench_serve(work, 8 / 60 if args.short else 8)
         if "start" in parts:
             bench_start()
         if "next" in parts:

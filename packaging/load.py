@@ -50,6 +50,7 @@ from app.protocol import API  # noqa: E402
 from app.server import models as m  # noqa: E402
 from app.server.audit import verify  # noqa: E402
 from app.server.db import make_engine, migrate, sessions  # noqa: E402
+from app.server.keys import load_keys  # noqa: E402
 from app.server.security import hash_password, new_totp_secret  # noqa: E402
 from app.server.storage import AudioStore  # noqa: E402
 from app.sync.engine import BATCH, LEASE_COUNT, RENEW_EVERY_S  # noqa: E402
@@ -488,6 +489,7 @@ def prepare(url: str, data: Path, annotators: int, reviewers: int, tasks: int) -
     import hashlib
 
     migrate(url)
+    keys = load_keys(None, data, create=True)  # the run's own, beside the data folder
     engine = make_engine(url)
     wav = _wav_bytes()
     sha = hashlib.sha256(wav).hexdigest()
@@ -512,7 +514,7 @@ def prepare(url: str, data: Path, annotators: int, reviewers: int, tasks: int) -
                     "number": k + 1,
                     "customer": f"c{k}",
                     "audio_sha256": sha,
-                    "audio_key": store.put(task_id, wav),
+                    "audio_key": keys.wrap(store.put(task_id, wav), f"task:{task_id}"),
                     "duration_s": 0.5,
                     "sample_rate_hz": 16000,
                     "channels": 1,
@@ -529,9 +531,15 @@ def prepare(url: str, data: Path, annotators: int, reviewers: int, tasks: int) -
         for name in names:
             people[name] = new_totp_secret()
             role = "annotator" if name.startswith("ann") else "reviewer"
+            user_id = m.new_id()
+            wrapped = keys.wrap_text(people[name], f"totp:{user_id}")
             db.add(
                 m.User(
-                    username=name, password_hash=shared_hash, role=role, totp_secret=people[name]
+                    id=user_id,
+                    username=name,
+                    password_hash=shared_hash,
+                    role=role,
+                    totp_secret=wrapped,
                 )
             )
         db.commit()
@@ -744,6 +752,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="earmark-load-"))
     data = folder / "data"
     data.mkdir()
+    os.environ["EARMARK_SERVER_KEY_FILE"] = str(folder / "master.key")  # outside the data
     pg_name = ""
     if args.db == "postgresql":
         pg_name, url = _pg_database(args.pg_host)

@@ -21,6 +21,12 @@ _RUNTIME.mkdir(mode=0o700)
 # Pulse clients (Qt's audio engine) find the server through XDG_RUNTIME_DIR, read once per
 # process, so it is set before anything imports QtMultimedia.
 os.environ["XDG_RUNTIME_DIR"] = str(_RUNTIME)
+# The servers the tests start (in this process and as processes) share one master key, made
+# here, outside every data folder, as a deployment keeps it (app/server/keys.py).
+_MASTER_KEY = _SESSION_DIR / "server-master.key"
+_MASTER_KEY.write_bytes(os.urandom(32))
+_MASTER_KEY.chmod(0o600)
+os.environ["EARMARK_SERVER_KEY_FILE"] = str(_MASTER_KEY)
 os.environ.pop("PULSE_SERVER", None)
 _pulse_error = ""
 

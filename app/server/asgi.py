@@ -11,22 +11,33 @@ from typing import Any
 from fastapi import FastAPI
 
 from app.server.api import create_app
+from app.server.keys import load_keys
 from app.server.limits import Limits
 
 SETTINGS = "EARMARK_SERVER_SERVE"
 
 
-def settings(db_url: str, data: Path, demo: bool, limits: Limits) -> str:
-    """What `serve` hands to its processes (no secret: the database URL is the caller's)."""
+def settings(db_url: str, data: Path, key_file: Path, demo: bool, limits: Limits) -> str:
+    """What `serve` hands to its processes: where things are, never a key itself."""
     fields = {k: getattr(limits, k) for k in Limits.__dataclass_fields__}
-    return json.dumps({"db": db_url, "data": str(data), "demo": demo, "limits": fields})
+    return json.dumps(
+        {
+            "db": db_url,
+            "data": str(data),
+            "key_file": str(key_file),
+            "demo": demo,
+            "limits": fields,
+        }
+    )
 
 
 def app() -> FastAPI:
-    import sys
-
-    sys.setswitchinterval(float(os.environ.get("X_SWITCH", "0.005")))
     cfg: dict[str, Any] = json.loads(os.environ[SETTINGS])
+    data = Path(cfg["data"])
     return create_app(
-        cfg["db"], Path(cfg["data"]), demo=bool(cfg["demo"]), limits=Limits(**cfg["limits"])
+        cfg["db"],
+        data,
+        load_keys(Path(cfg["key_file"]), data),
+        demo=bool(cfg["demo"]),
+        limits=Limits(**cfg["limits"]),
     )

@@ -1,4 +1,4 @@
-"""earmark-server: init, user add, project create, import, export, serve."""
+"""earmark-server: init, user add, project create, import, export, keys rotate, serve."""
 
 from __future__ import annotations
 
@@ -21,10 +21,12 @@ from app.server import models as m
 from app.server.audit import audit
 from app.server.db import data_dir, default_url, make_engine, migrate, sessions
 from app.server.importer import import_recordings
+from app.server.keys import FileKey, Keys, MasterKeyError, key_file, load_keys
 from app.server.limits import Limits
 from app.server.review import policy_of
 from app.server.security import hash_password, new_totp_secret, totp_uri
 from app.server.storage import AudioStore
+from app.server.upgrade import upgrade_store
 
 
 def _say(text: str) -> None:
@@ -37,6 +39,13 @@ def _parser() -> argparse.ArgumentParser:
         "--db",
         default=None,
         help="database URL (default: $EARMARK_SERVER_DB or SQLite in $EARMARK_SERVER_DATA)",
+    )
+    p.add_argument(
+        "--key-file",
+        type=Path,
+        default=None,
+        help="the master key, outside the data folder (default: $EARMARK_SERVER_KEY_FILE, "
+        "else ~/.config/earmark-server/master.key; init creates it)",
     )
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="create or upgrade the database")
@@ -81,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
             default=None,
             help=f"before WER/CER, keep {what} (default: normalised away)",
         )
+    keys = sub.add_parser("keys", help="the master key").add_subparsers(
+        dest="action", required=True
+    )
+    rotate = keys.add_parser("rotate", help="wrap every key and secret under a new master key")
+    rotate.add_argument("--new-key-file", type=Path, required=True, help="created; must not exist")
     serve = sub.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
@@ -100,6 +114,13 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=d.queue,
         help=f"requests that may wait for a place; more get 503 at once (default {d.queue})",
+    )
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a reverse proxy whose X-Forwarded-For is believed (repeat; default: none)",
     )
     serve.add_argument(
         "--queue-wait",
@@ -138,13 +159,13 @@ def export_records(
             continue
         doc = reviewed[0].doc if reviewed and outcome == "fixed" and reviewed[0].doc else ann.doc
         yield {
+            **doc,  # first: the server's own fields below are never taken from a document
             "task_id": task.id,
             "item": task.number,
             "annotation_id": ann.id,
             "version": ann.version,
             "asr": task.asr_text,
             "duration_s": task.duration_s,
-            **doc,
             "review": None
             if reviewed is None
             else {
@@ -203,17 +224,41 @@ def _review_policy(db: Session, args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     url = args.db or default_url()
-    if args.command == "init":
-        migrate(url)
-        _say("database ready")
-        return 0
-    if args.command == "serve":
-        return _serve(url, args)
+    try:
+        if args.command == "init":
+            return _init(url, args)
+        if args.command == "serve":
+            return _serve(url, args)
+        engine = make_engine(url)
+        try:
+            return _with_db(sessions(engine), args)
+        finally:
+            engine.dispose()
+    except MasterKeyError as exc:
+        _say(f"earmark-server: {exc}")
+        return 2
+
+
+def _keys(args: argparse.Namespace, create: bool = False) -> Keys:
+    return load_keys(args.key_file, data_dir(), create=create)
+
+
+def _init(url: str, args: argparse.Namespace) -> int:
+    """The schema migrated, the master key made if there is none, older stores upgraded."""
+    migrate(url)
+    fresh = not key_file(args.key_file).exists()
+    keys = _keys(args, create=True)
+    if fresh:
+        _say(f"master key created at {key_file(args.key_file)}: back it up apart from the data")
     engine = make_engine(url)
     try:
-        return _with_db(sessions(engine), args)
+        done = upgrade_store(sessions(engine), AudioStore(data_dir() / "audio"), keys)
     finally:
         engine.dispose()
+    if any(done.values()):
+        _say(f"upgraded: {done['recordings']} recording(s), {done['totp_secrets']} secret(s)")
+    _say("database ready")
+    return 0
 
 
 def _serve(url: str, args: argparse.Namespace) -> int:
@@ -224,7 +269,13 @@ def _serve(url: str, args: argparse.Namespace) -> int:
     limits = replace(
         Limits(), concurrency=args.concurrency, queue=args.queue, wait_s=args.queue_wait
     )
-    os.environ[SETTINGS] = settings(url, data_dir(), args.demo, limits)
+    keys = _keys(args)
+    engine = make_engine(url)
+    try:  # a store of an older version is brought up to date before anyone is served
+        upgrade_store(sessions(engine), AudioStore(data_dir() / "audio"), keys)
+    finally:
+        engine.dispose()
+    os.environ[SETTINGS] = settings(url, data_dir(), key_file(args.key_file), args.demo, limits)
     uvicorn.run(
         "app.server.asgi:app",
         factory=True,
@@ -233,6 +284,33 @@ def _serve(url: str, args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="info",
         access_log=False,
+        # X-Forwarded-For is believed only from the proxies named (uvicorn's default trusts
+        # any client on this machine, so anyone here could pose as any address)
+        proxy_headers=bool(args.trusted_proxy),
+        forwarded_allow_ips=args.trusted_proxy or [],
+    )
+    return 0
+
+
+def _rotate(db: Session, keys: Keys, new_file: Path) -> int:
+    """Every wrapped value unwrapped with the current key and wrapped under a new one, in one
+    transaction; the new key file is made first and named to the admin."""
+    new = FileKey.create(new_file)
+    n = 0
+    for t in db.scalars(select(m.Task).where(m.Task.audio_key.is_not(None))):
+        context = f"task:{t.id}"
+        t.audio_key = new.wrap(keys.unwrap(t.audio_key or b"", context), context)
+        n += 1
+    for u in db.scalars(select(m.User)):
+        context = f"totp:{u.id}"
+        u.totp_secret = Keys(new).wrap_text(keys.unwrap_text(u.totp_secret, context), context)
+        n += 1
+    audit(db, None, "key_rotation", "", values=n)
+    db.commit()
+    _say(
+        f"{n} key(s) and secret(s) now wrapped under {new_file}. Point --key-file or "
+        "EARMARK_SERVER_KEY_FILE there and restart every server process; then destroy the old "
+        "key file (and its backups)."
     )
     return 0
 
@@ -249,14 +327,16 @@ def _with_db(maker: sessionmaker[Session], args: argparse.Namespace) -> int:
                 _say("earmark-server: a password needs at least 8 characters")
                 return 2
             secret = new_totp_secret()
-            db.add(
-                m.User(
-                    username=args.username,
-                    password_hash=hash_password(password),
-                    role=args.role,
-                    totp_secret=secret,
-                )
+            user = m.User(
+                username=args.username,
+                password_hash=hash_password(password),
+                role=args.role,
+                totp_secret="",
             )
+            db.add(user)
+            db.flush()
+            user.totp_secret = _keys(args).wrap_text(secret, f"totp:{user.id}")
+            audit(db, None, "user_add", user.id, username=args.username, role=args.role)
             db.commit()
             uri = totp_uri(secret, args.username)
             _say(f"user {args.username} ({args.role}) added. Enrol their authenticator app:")
@@ -268,6 +348,8 @@ def _with_db(maker: sessionmaker[Session], args: argparse.Namespace) -> int:
                 qr.add_data(uri)
                 qr.print_ascii(invert=True)
             return 0
+        if args.command == "keys":
+            return _rotate(db, _keys(args), args.new_key_file)
         if args.command == "project" and args.action == "review-policy":
             return _review_policy(db, args)
         if args.command == "project":
@@ -288,7 +370,7 @@ def _with_db(maker: sessionmaker[Session], args: argparse.Namespace) -> int:
             return 2
         if args.command == "import":
             result = import_recordings(
-                db, AudioStore(data_dir() / "audio"), project, args.path, args.sample
+                db, AudioStore(data_dir() / "audio"), _keys(args), project, args.path, args.sample
             )
             db.commit()
             for r in result.refused:

@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audio.load import AUDIO_SUFFIXES, AudioError, check, sha256_of
+from app.audio.load import AUDIO_SUFFIXES, AudioError, check
 from app.model.slots import words_of
 from app.server import models as m
 from app.server.audit import audit
+from app.server.keys import Keys
 from app.server.storage import AudioStore
 
 ALLOWED = {"audio", "customer_id", "asr", "intent", "slots"}  # everything else is dropped
@@ -80,11 +81,14 @@ def _slots(raw: Any, asr: str) -> list[dict[str, Any]]:
 def import_recordings(
     db: Session,
     store: AudioStore,
+    keys: Keys,
     project: m.Project,
     path: Path,
     rate: float = 1.0,
     actor: str | None = None,
 ) -> ImportResult:
+    """Each recording checked in bounded memory, then sealed as it is read (never whole in
+    memory); its key kept wrapped under the master key."""
     result = ImportResult()
     number = int(
         db.scalar(select(func.max(m.Task.number)).where(m.Task.project_id == project.id)) or 0
@@ -106,7 +110,7 @@ def import_recordings(
             project_id=project.id,
             number=number,
             customer=pseudonym(project.pseudonym_key, customer),
-            audio_sha256=sha256_of(audio),
+            audio_sha256="",
             duration_s=info.duration_s,
             sample_rate_hz=info.sample_rate_hz,
             channels=info.channels,
@@ -116,7 +120,8 @@ def import_recordings(
         )
         db.add(task)
         db.flush()
-        task.audio_key = store.put(task.id, audio.read_bytes())
+        key, task.audio_sha256 = store.put_file(task.id, audio)
+        task.audio_key = keys.wrap(key, f"task:{task.id}")
         result.imported += 1
     audit(
         db,

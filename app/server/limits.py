@@ -32,6 +32,7 @@ class Limits:
     wait_s: float = 3.0  # longest wait for a place before 503
     retry_after_s: int = 2  # what a refused client is told to wait
     db_timeout_s: float = 10.0  # longest wait for a database lock (SQLite) or a connection
+    body_bytes: int = 16 << 20  # a request body larger than this is refused (413)
 
     @property
     def pool_size(self) -> int:

@@ -5,7 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -23,7 +34,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
-    totp_secret: Mapped[str] = mapped_column(String(64))
+    totp_secret: Mapped[str] = mapped_column(String(200))  # wrapped (app/server/keys.py)
     last_totp_step: Mapped[int] = mapped_column(Integer, default=0)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -52,7 +63,7 @@ class Task(Base):
     number: Mapped[int] = mapped_column(Integer, default=0)  # "Item 17": per project, from 1
     customer: Mapped[str] = mapped_column(String(64), index=True)  # HMAC pseudonym
     audio_sha256: Mapped[str] = mapped_column(String(64))
-    audio_key: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    audio_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # wrapped
     duration_s: Mapped[float] = mapped_column(Float)
     sample_rate_hz: Mapped[int] = mapped_column(Integer)
     channels: Mapped[int] = mapped_column(Integer)
@@ -69,11 +80,13 @@ class Task(Base):
 
 class Annotation(Base):
     __tablename__ = "annotations"
+    __table_args__ = (UniqueConstraint("task_id", "user_id", name="uq_annotations_task_user"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # made by the client
     task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id"), index=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="todo")  # the doc's, for queries
     updated_at: Mapped[float] = mapped_column(Float)
     submissions: Mapped[int] = mapped_column(Integer, default=0)  # the doc's count, last seen
     # None (never submitted), not_sampled, pending, accepted, fixed, rejected
@@ -141,6 +154,7 @@ class AccessToken(Base):
     __tablename__ = "access_tokens"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    family: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)  # session
     expires_at: Mapped[float] = mapped_column(Float)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -274,7 +274,7 @@ def put_review(db: Session, user: m.User, review_id: str, put: ReviewPut) -> Rev
         comment=put.comment,
         start_s=put.start_s,
         end_s=put.end_s,
-        doc=put.doc,
+        doc=None if put.doc is None else put.doc.model_dump(),
         created_at=now,
     )
     db.add(review)
@@ -339,5 +339,14 @@ def quality(db: Session, user: m.User, project_id: str, annotator: str | None = 
     ):
         who = names.get(ann.user_id, "?")
         if only is None or who == only:
-            active.setdefault(who, []).append(int(ann.doc.get("active_ms", 0)))
+            active.setdefault(who, []).append(_ms(ann.doc.get("active_ms", 0)))
     return figures(reviewed, active, policy_of(project).normalisation, FLAGS)
+
+
+def _ms(value: Any) -> int:
+    """Time spent as stored; a document from before the server checked them may hold nonsense,
+    which counts as nothing rather than failing everyone's figures."""
+    try:
+        return max(0, min(int(value), 10**10))
+    except (TypeError, ValueError, OverflowError):
+        return 0

@@ -1,8 +1,21 @@
-"""Passwords (argon2), TOTP with replay protection, opaque tokens stored as SHA-256, throttling."""
+"""Passwords (argon2), TOTP with replay protection, opaque tokens stored as SHA-256, throttling.
+
+A session is a family: the refresh tokens rotated from one sign-in and every access token they
+issued. Rotation derives each successor from the token it replaces (keyed by a subkey of the
+master key), so a client that lost the answer and asks again within the grace gets the same
+successor, never a second chain; any other reuse of a spent token revokes the family, access
+tokens included, as signing out does.
+
+Throttling stops guessing without letting anyone lock an owner out: failures count per
+account and address (a low limit), per account from anywhere (a higher one), and per address
+across accounts.
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import time
 import uuid
@@ -10,7 +23,7 @@ import uuid
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.server.models import AccessToken, FailedLogin, RefreshToken, User
@@ -18,9 +31,11 @@ from app.server.models import AccessToken, FailedLogin, RefreshToken, User
 ACCESS_TTL_S = 15 * 60
 REFRESH_TTL_S = 30 * 24 * 3600
 REFRESH_GRACE_S = 60  # a rotated refresh token still works once this long: a lost response
-MAX_FAILURES = 5
 FAILURE_WINDOW_S = 15 * 60
 TOTP_STEP_S = 30
+# failures allowed per window: one account from one address; one account from anywhere (a
+# slow guess spread over many addresses); one address over any accounts
+LIMITS = {"pair": 5, "account": 50, "address": 20}
 
 _hasher = PasswordHasher()
 # checked against when the user name is unknown, so both cases cost one argon2 verification
@@ -47,10 +62,11 @@ def totp_uri(secret: str, username: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="Earmark")
 
 
-def check_totp(user: User, code: str, now: float | None = None) -> bool:
-    """A code of the current or adjacent step, and only once: its step must be newer."""
+def check_totp(user: User, secret: str, code: str, now: float | None = None) -> bool:
+    """A code of the current or adjacent step, and only once: its step must be newer. `secret`
+    is the user's, unwrapped (app/server/keys.py)."""
     now = time.time() if now is None else now
-    totp = pyotp.TOTP(user.totp_secret)
+    totp = pyotp.TOTP(secret)
     code = code.strip()
     for drift in (0, -1, 1):
         step = int(now // TOTP_STEP_S) + drift
@@ -66,15 +82,27 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_tokens(db: Session, user: User, family: str | None = None) -> tuple[str, str]:
+def issue_tokens(
+    db: Session,
+    user: User,
+    family: str | None = None,
+    pair: tuple[str, str] | None = None,
+) -> tuple[str, str]:
+    """An access and a refresh token of a session (`family`: a new one when None); `pair`
+    gives the two tokens (a rotation's derived successors)."""
     now = time.time()
-    access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    db.add(AccessToken(token_hash=digest(access), user_id=user.id, expires_at=now + ACCESS_TTL_S))
+    family = family or str(uuid.uuid4())
+    access, refresh = pair or (secrets.token_urlsafe(32), secrets.token_urlsafe(32))
+    db.add(
+        AccessToken(
+            token_hash=digest(access), user_id=user.id, family=family, expires_at=now + ACCESS_TTL_S
+        )
+    )
     db.add(
         RefreshToken(
             token_hash=digest(refresh),
             user_id=user.id,
-            family=family or str(uuid.uuid4()),
+            family=family,
             expires_at=now + REFRESH_TTL_S,
         )
     )
@@ -95,47 +123,85 @@ def user_for_access(db: Session, token: str) -> User | None:
     ).first()
 
 
-def rotate_refresh(db: Session, token: str) -> tuple[User, str, str] | None:
+def successors(subkey: bytes, token: str) -> tuple[str, str]:
+    """The access and refresh tokens that replace `token`: the same each time it is asked."""
+
+    def derived(kind: bytes) -> str:
+        mac = hmac.new(subkey, kind + b"|" + token.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+    return derived(b"access"), derived(b"refresh")
+
+
+def rotate_refresh(db: Session, token: str, subkey: bytes) -> tuple[User, str, str] | None:
     """New tokens for a valid refresh token; the old one is spent.
 
     A spent token presented again within REFRESH_GRACE_S, while its successor is still unused,
-    is the client that lost the response: it gets a fresh pair and the unused successor is
-    revoked. Any other reuse revokes the whole family.
+    is the client that lost the answer: it gets that same successor again. Any other reuse
+    revokes the whole session.
     """
     now = time.time()
-    row = db.get(RefreshToken, digest(token))
+    row = db.get(RefreshToken, digest(token), with_for_update=True)
     if row is None or row.revoked or row.expires_at < now:
         return None
-    if row.used_at is not None:
-        successor = db.get(RefreshToken, row.successor) if row.successor else None
-        if (
-            now - row.used_at <= REFRESH_GRACE_S
-            and successor is not None
-            and (successor.used_at is None and not successor.revoked)
-        ):
-            successor.revoked = True
-        else:
-            for r in db.scalars(select(RefreshToken).where(RefreshToken.family == row.family)):
-                r.revoked = True
-            return None
     user = db.get(User, row.user_id)
     if user is None or user.disabled:
         return None
-    access, refresh = issue_tokens(db, user, row.family)
-    row.used_at = row.used_at or now
+    access, refresh = successors(subkey, token)
+    if row.used_at is not None:
+        successor = db.get(RefreshToken, row.successor) if row.successor else None
+        lost_answer = (
+            now - row.used_at <= REFRESH_GRACE_S
+            and successor is not None
+            and successor.used_at is None
+            and not successor.revoked
+            and row.successor == digest(refresh)
+        )
+        if not lost_answer:
+            end_session(db, row.family)
+            return None
+        return user, access, refresh  # the same pair as the first time
+    issue_tokens(db, user, row.family, (access, refresh))
+    row.used_at = now
     row.successor = digest(refresh)
     return user, access, refresh
 
 
+def end_session(db: Session, family: str) -> None:
+    """Every token of the session stops working, access tokens included."""
+    db.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family == family)
+        .values(revoked=True)
+        .execution_options(synchronize_session=False)
+    )
+    db.execute(
+        update(AccessToken)
+        .where(AccessToken.family == family)
+        .values(revoked=True)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def revoke(db: Session, access: str, refresh: str | None) -> None:
+    """Signing out: the session of the access token (and of the refresh token) ends."""
+    families = set()
     a = db.get(AccessToken, digest(access))
     if a is not None:
         a.revoked = True
+        if a.family:
+            families.add(a.family)
     if refresh:
         r = db.get(RefreshToken, digest(refresh))
-        if r is not None:
-            for t in db.scalars(select(RefreshToken).where(RefreshToken.family == r.family)):
-                t.revoked = True
+        if r is not None and a is not None and r.user_id == a.user_id:
+            families.add(r.family)
+    for family in families:
+        end_session(db, family)
+
+
+def throttle_keys(username: str, address: str) -> list[str]:
+    name = username.lower()
+    return [f"pair:{name}|{address}", f"account:{name}", f"address:{address}"]
 
 
 def throttled(db: Session, keys: list[str]) -> float:
@@ -145,7 +211,8 @@ def throttled(db: Session, keys: list[str]) -> float:
     for key in keys:
         row = db.get(FailedLogin, key)
         recent = row is not None and now - row.window_start < FAILURE_WINDOW_S
-        if row is not None and recent and row.count >= MAX_FAILURES:
+        limit = LIMITS[key.split(":", 1)[0]]
+        if row is not None and recent and row.count >= limit:
             wait = max(wait, FAILURE_WINDOW_S - (now - row.window_start))
     return wait
 
@@ -164,7 +231,10 @@ def record_failure(db: Session, keys: list[str]) -> None:
 
 
 def clear_failures(db: Session, keys: list[str]) -> None:
+    """After a success: this account's failures from this address are forgiven (the others
+    still count: someone else may be guessing)."""
     for key in keys:
-        row = db.get(FailedLogin, key)
-        if row is not None:
-            db.delete(row)
+        if key.startswith("pair:"):
+            row = db.get(FailedLogin, key)
+            if row is not None:
+                db.delete(row)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any, Protocol
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, case, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from app.protocol import (
@@ -32,6 +32,7 @@ from app.server.storage import AudioStore
 
 LEASE_S = 3600.0
 RENEW_S = 300.0  # a lease is renewed once it has run this long
+CLOSED = ("submitted", "skipped")
 
 
 class NotFound(Exception):
@@ -162,9 +163,11 @@ def visible_task(db: Session, user: m.User, task_id: str) -> m.Task:
     )
     if db.scalars(reviewing).first() is not None:
         return t  # a reviewer hears what they review
-    owned = db.scalars(
+    owned = db.scalars(  # their own finished work (or work sent back), not a lost draft
         select(m.Annotation.id).where(
-            m.Annotation.task_id == task_id, m.Annotation.user_id == user.id
+            m.Annotation.task_id == task_id,
+            m.Annotation.user_id == user.id,
+            or_(m.Annotation.status.in_(CLOSED), m.Annotation.review_state == "rejected"),
         )
     ).first()
     if owned is None:
@@ -201,7 +204,9 @@ def put_annotation(
         raise Stale(result.conflicts[ann_id])
     if ann_id in result.refused:
         raise NotFound(ann_id)
-    return AnnotationOut(id=ann_id, task_id=put.task_id, version=result.stored[ann_id], doc=put.doc)
+    return AnnotationOut(
+        id=ann_id, task_id=put.task_id, version=result.stored[ann_id], doc=put.doc.model_dump()
+    )
 
 
 def put_many(
@@ -209,9 +214,12 @@ def put_many(
 ) -> BatchResult:
     """The batch form of put_annotation, with the same rules, in a few queries.
 
-    One query for the annotations the batch names, one for the tasks it may touch, one insert
-    for the new annotations, and one audit row listing every annotation stored. `sample` sees
-    every stored document (the review sampler, app/server/review.py).
+    Every document has been parsed by the protocol's model (AnnotationDoc) before it gets here.
+    One annotation per annotator per task: a second UUID for a task the caller has annotated
+    is a conflict with the one the server holds. The caller may write to a task leased to them,
+    or to their own annotation once submitted or skipped (or sent back by a reviewer); a draft
+    whose lease went to someone else is refused. `sample` sees every stored document (the
+    review sampler, app/server/review.py); the audit row listing what was stored comes last.
     """
     now = time.time()
     result = BatchResult(stored={}, conflicts={}, refused={})
@@ -222,95 +230,123 @@ def put_many(
         )
     }
     task_ids = {p.task_id for p in items.values()}
-    mine = select(m.Annotation.task_id).where(
-        m.Annotation.task_id.in_(task_ids), m.Annotation.user_id == user.id
+    live = set(db.scalars(select(m.Task.id).where(m.Task.id.in_(task_ids), ~m.Task.deleted)))
+    mine = {
+        a.task_id: a
+        for a in db.scalars(
+            select(m.Annotation).where(
+                m.Annotation.task_id.in_(task_ids), m.Annotation.user_id == user.id
+            )
+        )
+    }
+    held = set(
+        db.scalars(
+            select(m.Task.id).where(
+                m.Task.id.in_(live),
+                true() if user.role == "admin" else m.Task.leased_by == user.id,
+            )
+        )
     )
-    scope = (
-        m.Task.id.in_(task_ids)
-        if user.role == "admin"
-        else and_(m.Task.id.in_(task_ids), or_(m.Task.leased_by == user.id, m.Task.id.in_(mine)))
-    )
-    visible = set(db.scalars(select(m.Task.id).where(scope, m.Task.deleted.is_(False))))
+
+    def may_write(task_id: str) -> bool:
+        own = mine.get(task_id)
+        finished = own is not None and (own.status in CLOSED or own.review_state == "rejected")
+        return task_id in live and (task_id in held or finished)
+
     stored: list[str] = []
     closing: list[str] = []  # tasks submitted or skipped in this batch
     fresh: list[dict[str, Any]] = []
+    taken: dict[str, str] = {}  # task -> the new annotation this batch gave it
     for ann_id, put in items.items():
+        doc = put.doc.model_dump()
         row = existing.get(ann_id)
         if row is None:
-            if put.task_id not in visible or put.base_version != 0:
+            other = mine.get(put.task_id)
+            if other is not None or put.task_id in taken:
+                # one annotation per annotator per task: the server's stands, this is kept aside
+                _keep_conflict(db, user, ann_id, put.base_version, doc, now)
+                held_out = other or existing.get(taken[put.task_id])
+                result.conflicts[ann_id] = (
+                    annotation_out(held_out)
+                    if held_out is not None
+                    else AnnotationOut(
+                        id=taken[put.task_id], task_id=put.task_id, version=1, doc={}
+                    )
+                )
+                continue
+            if not may_write(put.task_id) or put.base_version != 0:
                 result.refused[ann_id] = "not found"
                 continue
             submissions, state = (0, None)
             if sample is not None:
-                submissions, state = sample(ann_id, put.task_id, put.doc, 0, None)
+                submissions, state = sample(ann_id, put.task_id, doc, 0, None)
             fresh.append(
                 {
                     "id": ann_id,
                     "task_id": put.task_id,
                     "user_id": user.id,
                     "version": 1,
-                    "doc": put.doc,
+                    "doc": doc,
+                    "status": doc["status"],
                     "updated_at": now,
                     "submissions": submissions,
                     "review_state": state,
                 }
             )
-            result.stored[ann_id] = 1
-            stored.append(ann_id)
-            if _closes(put.doc):
-                closing.append(put.task_id)
+            taken[put.task_id] = ann_id
+        elif row.user_id != user.id or row.task_id != put.task_id:
+            result.refused[ann_id] = "not found"
             continue
-        if row.user_id != user.id or row.task_id != put.task_id:
-            result.refused[ann_id] = "not found"
-        elif row.version == put.base_version + 1 and row.doc == put.doc:
+        elif row.version == put.base_version + 1 and row.doc == doc:
             result.stored[ann_id] = row.version  # the same put again
+            continue
         elif row.version != put.base_version:
-            db.add(
-                m.Conflict(
-                    annotation_id=ann_id,
-                    user_id=user.id,
-                    base_version=put.base_version,
-                    doc=put.doc,
-                    created_at=now,
-                )
-            )
+            _keep_conflict(db, user, ann_id, put.base_version, doc, now)
             result.conflicts[ann_id] = annotation_out(row)
-        elif put.task_id not in visible:
+            continue
+        elif not may_write(put.task_id):
             result.refused[ann_id] = "not found"
+            continue
         else:
             row.version += 1
-            row.doc, row.updated_at = put.doc, now
+            row.doc, row.status, row.updated_at = doc, doc["status"], now
             if sample is not None:
                 row.submissions, row.review_state = sample(
-                    ann_id, row.task_id, put.doc, row.submissions, row.review_state
+                    ann_id, row.task_id, doc, row.submissions, row.review_state
                 )
-            result.stored[ann_id] = row.version
-            stored.append(ann_id)
-            if _closes(put.doc):
-                closing.append(put.task_id)
+        result.stored[ann_id] = 1 if row is None else row.version
+        stored.append(ann_id)
+        if doc["status"] in CLOSED:
+            closing.append(put.task_id)
     if fresh:
         db.execute(insert(m.Annotation), fresh)  # one statement, not one ORM object each
     if closing:  # out of the pool for good; the submitter's lease ends
-        quick = {"synchronize_session": False}
-        db.execute(
-            update(m.Task).where(m.Task.id.in_(closing)).values(closed=True),
-            execution_options=quick,
-        )
+        mine_now = m.Task.leased_by == user.id
         db.execute(
             update(m.Task)
-            .where(m.Task.id.in_(closing), m.Task.leased_by == user.id)
-            .values(leased_by=None, lease_expires_at=None),
-            execution_options=quick,
+            .where(m.Task.id.in_(closing))
+            .values(
+                closed=True,
+                leased_by=case((mine_now, None), else_=m.Task.leased_by),
+                lease_expires_at=case((mine_now, None), else_=m.Task.lease_expires_at),
+            )
+            .execution_options(synchronize_session=False)
         )
     if sample is not None:
         sample.finish()
-    if stored:  # last: on PostgreSQL the audit chain's lock is held from here to the commit
+    if stored:  # chained at the commit (app/server/audit.py)
         audit(db, user.id, "submission", "", annotations=stored)
     return result
 
 
-def _closes(doc: dict[str, Any]) -> bool:
-    return doc.get("status") in ("submitted", "skipped")
+def _keep_conflict(
+    db: Session, user: m.User, ann_id: str, base: int, doc: dict[str, Any], now: float
+) -> None:
+    db.add(
+        m.Conflict(
+            annotation_id=ann_id, user_id=user.id, base_version=base, doc=doc, created_at=now
+        )
+    )
 
 
 def changes(db: Session, user: m.User, since: int, limit: int) -> ChangesPage:

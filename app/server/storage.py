@@ -1,12 +1,17 @@
-"""Audio at rest: each recording encrypted with its own key (AES-256-GCM); deleting the key
-makes the recording unreadable even where a copy of the file survives."""
+"""Audio at rest: each recording sealed in independently authenticated chunks under its own key
+(app/sealed.py, the recording's id as associated data), so a range decrypts only the chunks it
+touches and serving an hours-long recording never holds it whole in memory. The recording's
+key is kept wrapped under the master key (app/server/keys.py); deleting it makes the recording
+unreadable even where a copy of the file survives.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from app import sealed
 
 
 class AudioStore:
@@ -17,19 +22,58 @@ class AudioStore:
     def _path(self, task_id: str) -> Path:
         return self.folder / f"{task_id}.bin"
 
-    def put(self, task_id: str, data: bytes) -> bytes:
-        """Store encrypted; returns the recording's key (kept in the database)."""
+    def put_file(self, task_id: str, source: Path) -> tuple[bytes, str]:
+        """Seal a recording from its file, streaming: (its new key, SHA-256 of its bytes)."""
         key = AESGCM.generate_key(bit_length=256)
-        nonce = os.urandom(12)
-        blob = nonce + AESGCM(key).encrypt(nonce, data, task_id.encode())
-        tmp = self._path(task_id).with_suffix(".part")
-        tmp.write_bytes(blob)
-        tmp.replace(self._path(task_id))
+        digest = sealed.seal_file(source, key, self._path(task_id), task_id.encode())
+        return key, digest
+
+    def put(self, task_id: str, data: bytes) -> bytes:
+        """Seal a recording held in memory (small ones: tests and tools); returns its key."""
+        key = AESGCM.generate_key(bit_length=256)
+        sealed.seal_bytes(data, key, self._path(task_id), task_id.encode())
         return key
 
+    def reader(self, task_id: str, key: bytes) -> sealed.SealedReader:
+        """The recording by ranges, decrypted chunk by chunk (close it when done)."""
+        return sealed.SealedReader(self._path(task_id), key, task_id.encode())
+
     def get(self, task_id: str, key: bytes) -> bytes:
-        blob = self._path(task_id).read_bytes()
-        return AESGCM(key).decrypt(blob[:12], blob[12:], task_id.encode())
+        """The whole recording (small ones; the API streams by ranges instead)."""
+        r = self.reader(task_id, key)
+        try:
+            return r.pread(0, r.size)
+        finally:
+            r.close()
 
     def delete(self, task_id: str) -> None:
         self._path(task_id).unlink(missing_ok=True)
+
+    # -- stores written before recordings were chunked (one nonce, one blob) ------------------
+    def is_legacy(self, task_id: str) -> bool:
+        path = self._path(task_id)
+        return path.exists() and not sealed.is_sealed(path)
+
+    def _resealed(self, task_id: str) -> Path:
+        return self.folder / f"{task_id}.resealed"
+
+    def reseal_legacy(self, task_id: str, key: bytes) -> bytes:
+        """Seal a recording of the old single-blob format again, in chunks under a new key, into
+        a file beside it (one recording in memory at a time, once); returns the new key. The
+        caller stores the key, then `finish_reseal` puts the file in place: a crash between
+        the two leaves both files, and `pending_reseal` says which one the key opens."""
+        blob = self._path(task_id).read_bytes()
+        plain = AESGCM(key).decrypt(blob[:12], blob[12:], task_id.encode())
+        del blob
+        new_key = AESGCM.generate_key(bit_length=256)
+        sealed.seal_bytes(plain, new_key, self._resealed(task_id), task_id.encode())
+        return new_key
+
+    def pending_reseal(self, task_id: str) -> bool:
+        return self._resealed(task_id).exists()
+
+    def finish_reseal(self, task_id: str) -> None:
+        self._resealed(task_id).replace(self._path(task_id))
+
+    def drop_reseal(self, task_id: str) -> None:
+        self._resealed(task_id).unlink(missing_ok=True)

@@ -91,11 +91,23 @@ class SyncTables:
                 )
                 c.execute("DELETE FROM outbox WHERE task_id = ? AND rev <= ?", (task_id, rev))
 
-    def conflicted(self, task_id: str, server_version: int, server_doc: dict[str, Any]) -> None:
+    def withdrawn(self, task_ids: list[str]) -> None:
+        """The server no longer takes these from this annotator: nothing is sent for them any
+        more (the annotations stay here)."""
+        if task_ids:
+            with self.store.transaction() as c:
+                for task_id in task_ids:
+                    c.execute("DELETE FROM outbox WHERE task_id = ?", (task_id,))
+
+    def conflicted(
+        self, task_id: str, server_version: int, server_doc: dict[str, Any], server_id: str = ""
+    ) -> None:
+        """The server holds another version (of this annotation, or another annotation of this
+        annotator on the task: `server_id`, which a resolution adopts)."""
+        record = {"version": server_version, "doc": server_doc, "id": server_id}
         with self.store.transaction() as c:
             c.execute(
-                "UPDATE remote SET conflict = ? WHERE task_id = ?",
-                (json.dumps({"version": server_version, "doc": server_doc}), task_id),
+                "UPDATE remote SET conflict = ? WHERE task_id = ?", (json.dumps(record), task_id)
             )
 
     def conflicts(self) -> dict[str, dict[str, Any]]:
@@ -107,10 +119,11 @@ class SyncTables:
         with self.store.transaction() as c:
             row = c.execute("SELECT conflict FROM remote WHERE task_id = ?", (task_id,)).fetchone()
             if row and row[0]:
-                version = int(json.loads(row[0])["version"])
+                conflict = json.loads(row[0])
                 c.execute(
-                    "UPDATE remote SET conflict = NULL, server_version = ? WHERE task_id = ?",
-                    (version, task_id),
+                    "UPDATE remote SET conflict = NULL, server_version = ?,"
+                    " annotation_id = coalesce(nullif(?, ''), annotation_id) WHERE task_id = ?",
+                    (int(conflict["version"]), conflict.get("id", ""), task_id),
                 )
                 c.execute(  # the local version goes out again, based on the server's
                     "INSERT OR REPLACE INTO outbox(task_id, rev, doc, created_at)"

@@ -13,7 +13,9 @@ import time
 import uuid
 from pathlib import Path
 
-from app.protocol import AnnotationPut, BatchPut, Change, ChangesPage, TaskOut
+from pydantic import ValidationError
+
+from app.protocol import AnnotationDoc, AnnotationPut, BatchPut, Change, ChangesPage, TaskOut
 from app.store.db import Store
 from app.store.sync_tables import ReviewNote, SyncTables
 from app.sync.base import LEASE_COUNT, EngineBase, SyncStatus, task_from
@@ -36,12 +38,26 @@ class SyncEngine(EngineBase):
         # asks for more only when this runs short (or the leases need renewing)
         self._open: set[str] = set()
         self._leased_at = float("-inf")
+        self.unsendable: set[str] = set()  # items whose document the protocol refuses
+        self.refused: set[str] = set()  # items the server no longer takes from this annotator
 
     def _pass(self, status: SyncStatus) -> None:
         status.pushed, _ = self.push()
         status.assigned, status.removed, status.reviewed = self.pull()
 
     def _report(self, status: SyncStatus) -> None:
+        said = [status.message] if status.message else []
+        if self.unsendable:
+            said.append(
+                f"{len(self.unsendable)} item(s) cannot be sent: their annotation does not fit "
+                "what the server accepts (the log says why); they are kept here."
+            )
+        if self.refused:
+            said.append(
+                f"The server no longer takes {len(self.refused)} item(s) from you (their lease "
+                "went to someone else); your work on them is kept here."
+            )
+        status.message = " ".join(said)
         conflicts = self.tables.conflicts()
         status.pending = len(self.tables.pending())
         status.conflicts, status.conflict_docs = len(conflicts), conflicts
@@ -55,23 +71,31 @@ class SyncEngine(EngineBase):
         acked = conflicts = 0
         for k in range(0, len(pending), BATCH):
             chunk = pending[k : k + BATCH]
-            batch = BatchPut(
-                items={
-                    p.annotation_id: AnnotationPut(
-                        task_id=p.task_id, base_version=p.server_version, doc=p.doc
-                    )
-                    for p in chunk
-                }
-            )
+            items = {}
+            for p in chunk:
+                try:
+                    doc = AnnotationDoc.model_validate(p.doc)
+                except ValidationError as exc:  # kept here; the server would refuse it anyway
+                    log.error("annotation of %s does not fit the protocol: %s", p.task_id, exc)
+                    self.unsendable.add(p.task_id)
+                    continue
+                items[p.annotation_id] = AnnotationPut(
+                    task_id=p.task_id, base_version=p.server_version, doc=doc
+                )
+            if not items:
+                continue
+            batch = BatchPut(items=items)
             result = self.client.put_batch(batch)
             by_ann = {p.annotation_id: p for p in chunk}
             self.tables.pushed(
                 [(by_ann[a].task_id, by_ann[a].rev, v) for a, v in result.stored.items()]
             )
             for a, server in result.conflicts.items():
-                self.tables.conflicted(by_ann[a].task_id, server.version, server.doc)
+                self.tables.conflicted(by_ann[a].task_id, server.version, server.doc, server.id)
             for a, reason in result.refused.items():
                 log.warning("server refused annotation of %s: %s", by_ann[a].task_id, reason)
+                self.refused.add(by_ann[a].task_id)
+            self.tables.withdrawn([by_ann[a].task_id for a in result.refused])
             acked += len(result.stored)
             conflicts += len(result.conflicts)
             self._open -= {

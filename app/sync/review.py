@@ -15,7 +15,7 @@ from typing import Any
 
 from app.model.annotation import Annotation, Status
 from app.model.task import Task
-from app.protocol import ChangesPage, ReviewItemOut, ReviewPut
+from app.protocol import AnnotationDoc, ChangesPage, ReviewItemOut, ReviewPut
 from app.store.db import Store
 from app.store.sync_tables import Decision, ReviewItem, ReviewTables
 from app.sync.base import LEASE_COUNT, EngineBase, SyncStatus, task_from
@@ -65,7 +65,7 @@ class ReviewEngine(EngineBase):
                 comment=d.comment,
                 start_s=d.start_s,
                 end_s=d.end_s,
-                doc=d.doc,
+                doc=None if d.doc is None else AnnotationDoc.model_validate(d.doc),
             )
             try:
                 self.client.put_review(d.review_id, put)

@@ -19,15 +19,23 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
+from app.protocol import AnnotationDoc
 from app.server import models as m
 from app.server.api import create_app
 from app.server.db import make_engine, migrate, sessions
 from app.server.importer import import_recordings
+from app.server.keys import Keys, load_keys
 from app.server.security import hash_password, new_totp_secret
 from app.server.storage import AudioStore
 from tests.conftest import write_tone
 
 PASSWORD = "correct horse battery"
+
+
+def text_doc(text: str, **fields: Any) -> dict[str, Any]:
+    """A whole annotation document with one segment of `text`, as the server stores it."""
+    doc = {"segments": [{"start_s": 0.0, "end_s": 1.0, "text": text, "slots": []}], **fields}
+    return AnnotationDoc.model_validate(doc).model_dump()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -78,18 +86,27 @@ class World:
         return sessions(self.engine)()
 
 
-def add_user(engine: Engine, name: str, role: str, disabled: bool = False) -> m.User:
+def server_keys(data: Path | None = None) -> Keys:
+    """The tests' master key (tests/conftest.py makes it, outside every data folder)."""
+    return load_keys(None, data)
+
+
+def add_user(engine: Engine, name: str, role: str, disabled: bool = False) -> tuple[m.User, str]:
+    """A user, and their TOTP secret (stored wrapped, as the server keeps it)."""
+    secret = new_totp_secret()
     with sessions(engine)() as db:
         u = m.User(
             username=name,
             password_hash=hash_password(PASSWORD),
             role=role,
-            totp_secret=new_totp_secret(),
+            totp_secret="",
             disabled=disabled,
         )
         db.add(u)
+        db.flush()
+        u.totp_secret = server_keys().wrap_text(secret, f"totp:{u.id}")
         db.commit()
-        return u
+        return u, secret
 
 
 def sign_in(client: TestClient, p: Person) -> str:
@@ -120,11 +137,11 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
         )
         db.add(project)
         db.flush()
-        import_recordings(db, AudioStore(data / "audio"), project, recordings)
+        import_recordings(db, AudioStore(data / "audio"), server_keys(), project, recordings)
         db.commit()
         project_id = project.id
         task_ids = [t.id for t in db.query(m.Task).order_by(m.Task.number)]  # item order
-    app = create_app(db_url, data)
+    app = create_app(db_url, data, server_keys(data))
     people = {}
     for name, role, disabled in (
         ("ann_a", "annotator", False),
@@ -133,8 +150,8 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
         ("admin", "admin", False),
         ("gone", "annotator", True),
     ):
-        user = add_user(engine, name, role, disabled)
-        people[name] = Person(user, pyotp.TOTP(user.totp_secret), TestClient(app))
+        user, secret = add_user(engine, name, role, disabled)
+        people[name] = Person(user, pyotp.TOTP(secret), TestClient(app))
     for name in ("ann_a", "ann_b", "rev", "admin"):
         people[name].token = sign_in(people[name].client, people[name])
     yield World(db_url, data, app, project_id, people, task_ids, engine)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pyotp
+from fastapi.testclient import TestClient
 
 from tests.server.conftest import PASSWORD, World
 
@@ -38,13 +39,38 @@ def test_a_code_is_accepted_once(world: World) -> None:
     assert login(world, "ann_b", code=next_code).status_code == 401
 
 
-def test_brute_force_is_throttled_per_account_and_address(world: World) -> None:
+def test_brute_force_is_throttled_without_locking_the_owner_out(world: World) -> None:
+    """Five wrong passwords from one address stop that address guessing that account; the
+    owner elsewhere still signs in; an address guessing across accounts is stopped too."""
     for _ in range(5):
         assert login(world, "rev", password="guess").status_code == 401
-    r = login(world, "rev")  # even the right password is refused now
+    r = login(world, "rev")  # even the right password, from the guessing address
     assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
-    # the same address is throttled for other accounts too
-    assert login(world, "admin").status_code == 429
+    owner = TestClient(world.app, client=("192.0.2.7", 40000))  # the owner, at their desk
+    p = world.people["rev"]
+    r = owner.post(
+        "/api/v1/auth/login",
+        json={"username": "rev", "password": PASSWORD, "totp_code": p.totp.at(time.time() + 30)},
+    )
+    assert r.status_code == 200, r.text
+    owner.close()
+    # the guessing address goes on to other accounts: 20 failures in all, then it is stopped
+    for name in ("ann_b", "ann_a", "gone"):
+        for k in range(5):
+            assert login(world, name, password=f"guess {k}").status_code == 401
+    assert login(world, "admin", password="guess").status_code == 429
+
+
+def test_a_slow_guess_from_many_addresses_is_stopped_per_account(world: World) -> None:
+    for k in range(50):
+        far = TestClient(world.app, client=(f"198.51.100.{k}", 40000))
+        r = far.post(
+            "/api/v1/auth/login",
+            json={"username": "ann_b", "password": "guess", "totp_code": "000000"},
+        )
+        far.close()
+        assert r.status_code == 401
+    assert login(world, "ann_b").status_code == 429
 
 
 def test_refresh_rotates_and_survives_one_lost_response(world: World) -> None:
@@ -52,26 +78,24 @@ def test_refresh_rotates_and_survives_one_lost_response(world: World) -> None:
     first = login(world, "ann_a", code=p.totp.at(time.time() + 30)).json()
     r1 = p.client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert r1.status_code == 200
-    # the response r1 was lost: the client retries with the old token, and gets through
+    # the answer r1 was lost: the client asks again with the old token and gets the same
+    # successor, never a second chain
     r2 = p.client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
-    assert r2.status_code == 200
-    lost = r1.json()["refresh_token"]
-    assert p.client.post("/api/v1/auth/refresh", json={"refresh_token": lost}).status_code == 401
-    # r2's token works; then the first token again is theft: the whole family is revoked
+    assert r2.status_code == 200 and r2.json() == r1.json()
+    # the successor works; then the first token again is theft: the whole session ends,
+    # its access tokens too
     r3 = p.client.post("/api/v1/auth/refresh", json={"refresh_token": r2.json()["refresh_token"]})
     assert r3.status_code == 200
-    assert (
-        p.client.post(
-            "/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
-        ).status_code
-        == 401
-    )
-    assert (
-        p.client.post(
-            "/api/v1/auth/refresh", json={"refresh_token": r3.json()["refresh_token"]}
-        ).status_code
-        == 401
-    )
+    bearer = {"Authorization": f"Bearer {r3.json()['access_token']}"}
+    assert p.client.get("/api/v1/me", headers=bearer).status_code == 200
+    again = p.client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert again.status_code == 401
+    for token in (r3.json()["refresh_token"], r1.json()["refresh_token"]):
+        r = p.client.post("/api/v1/auth/refresh", json={"refresh_token": token})
+        assert r.status_code == 401
+    for access in (first["access_token"], r1.json()["access_token"], r3.json()["access_token"]):
+        me = p.client.get("/api/v1/me", headers={"Authorization": f"Bearer {access}"})
+        assert me.status_code == 401, "an access token of the ended session still works"
 
 
 def test_sign_out_revokes(world: World) -> None:
@@ -91,6 +115,22 @@ def test_sign_out_revokes(world: World) -> None:
         ).status_code
         == 401
     )
+
+
+def test_sign_out_ends_every_token_of_the_session(world: World) -> None:
+    p = world.people["ann_b"]
+    first = login(world, "ann_b", code=p.totp.at(time.time() + 30)).json()
+    rotated = p.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
+    ).json()
+    old = {"Authorization": f"Bearer {first['access_token']}"}
+    assert p.client.get("/api/v1/me", headers=old).status_code == 200  # issued earlier, live
+    now = {"Authorization": f"Bearer {rotated['access_token']}"}
+    r = p.client.post(
+        "/api/v1/auth/logout", headers=now, json={"refresh_token": rotated["refresh_token"]}
+    )
+    assert r.status_code == 204
+    assert p.client.get("/api/v1/me", headers=old).status_code == 401
 
 
 def test_no_token_no_access(world: World) -> None:

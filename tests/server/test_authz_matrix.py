@@ -35,7 +35,7 @@ def setup_objects(w: World) -> dict[str, str]:
     b.client.put(
         f"/api/v1/annotations/{other_ann}",
         headers=b.headers(),
-        json={"task_id": other, "base_version": 0, "doc": {}},
+        json={"task_id": other, "base_version": 0, "doc": {"segments": []}},
     )
     # review items: ann_a's submission, leased to the reviewer; then one of the admin's own work
     rev, admin = w.people["rev"], w.people["admin"]
@@ -86,7 +86,11 @@ def put_ann(kind: str) -> Call:
         return c.put(
             f"/api/v1/annotations/{ann_id}",
             headers=h,
-            json={"task_id": o[kind], "base_version": 1 if ann else 0, "doc": {"x": 1}},
+            json={
+                "task_id": o[kind],
+                "base_version": 1 if ann else 0,
+                "doc": {"segments": [], "active_ms": 1},
+            },
         )
 
     return call
@@ -112,11 +116,16 @@ def batch(kind: str) -> Call:
     return lambda c, h, o: c.post(
         "/api/v1/annotations/batch",
         headers=h,
-        json={"items": {str(uuid.uuid4()): {"task_id": o[kind], "base_version": 0, "doc": {}}}},
+        json={
+            "items": {
+                str(uuid.uuid4()): {"task_id": o[kind], "base_version": 0, "doc": {"segments": []}}
+            }
+        },
     )
 
 
 SUBMITTED = {"segments": [], "status": "submitted", "submissions": 1}
+EMPTY = {"segments": []}
 
 # (method, path) -> list of (case, call, expected status per role in ROLES order)
 A401 = 401
@@ -266,6 +275,10 @@ def test_batch_refuses_what_the_caller_cannot_see(world: World) -> None:
         r = a.client.post(
             "/api/v1/annotations/batch",
             headers=a.headers(),
-            json={"items": {ann: {"task_id": objects[kind], "base_version": 0, "doc": {}}}},
+            json={
+                "items": {
+                    ann: {"task_id": objects[kind], "base_version": 0, "doc": {"segments": []}}
+                }
+            },
         )
         assert r.json()["refused"] == {ann: "not found"}, kind

@@ -11,7 +11,7 @@ from app.server import models as m
 from app.server.importer import import_recordings, pseudonym, sampled
 from app.server.storage import AudioStore
 from tests.conftest import write_tone
-from tests.server.conftest import World
+from tests.server.conftest import World, server_keys
 
 SECRETS = ["Jane Whitfield", "ACCT-99817723", "SN-G090XF1234567", "cust-00042", "+44 7700 900123"]
 
@@ -39,7 +39,7 @@ def test_identifiers_never_appear_in_any_response(world: World, tmp_path: Path) 
         project = db.get(m.Project, world.project_id)
         assert project is not None
         result = import_recordings(
-            db, AudioStore(world.data / "audio"), project, folder / "m.jsonl"
+            db, AudioStore(world.data / "audio"), server_keys(), project, folder / "m.jsonl"
         )
         db.commit()
         assert result.imported == 1

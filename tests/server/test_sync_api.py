@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from app.server import models as m
 from app.server.audit import verify
-from tests.server.conftest import World
+from tests.server.conftest import World, text_doc
 
 
 def lease(w: World, name: str, count: int = 2) -> list[dict]:  # type: ignore[type-arg]
@@ -27,7 +27,7 @@ def put(w: World, name: str, ann: str, task: str, base: int, text: str):  # type
     return p.client.put(
         f"/api/v1/annotations/{ann}",
         headers=p.headers(),
-        json={"task_id": task, "base_version": base, "doc": {"text": text}},
+        json={"task_id": task, "base_version": base, "doc": text_doc(text)},
     )
 
 
@@ -107,11 +107,11 @@ def test_puts_are_idempotent_and_stale_bases_are_conflicts(world: World) -> None
     stale = put(world, "ann_a", ann, task, 1, "play jazz")  # based on version 1, now 2
     assert stale.status_code == 409
     assert stale.json()["detail"]["version"] == 2
-    assert stale.json()["detail"]["doc"] == {"text": "play some jazz please"}
+    assert stale.json()["detail"]["doc"] == text_doc("play some jazz please")
     with world.session() as db:
         (conflict,) = db.scalars(select(m.Conflict).where(m.Conflict.annotation_id == ann))
-        assert conflict.doc == {"text": "play jazz"} and conflict.base_version == 1
-        assert db.get(m.Annotation, ann).doc == {"text": "play some jazz please"}  # type: ignore[union-attr]
+        assert conflict.doc == text_doc("play jazz") and conflict.base_version == 1
+        assert db.get(m.Annotation, ann).doc == text_doc("play some jazz please")  # type: ignore[union-attr]
     # another annotator can neither see nor overwrite it
     assert put(world, "ann_b", ann, task, 2, "mine now").status_code == 404
     assert put(world, "ann_a", "not-a-uuid", task, 0, "x").status_code == 422
@@ -123,7 +123,7 @@ def test_batch_put(world: World) -> None:
     p = world.people["ann_a"]
     body = {
         "items": {
-            i: {"task_id": t, "base_version": 0, "doc": {"n": k}}
+            i: {"task_id": t, "base_version": 0, "doc": text_doc(f"n{k}")}
             for k, (i, t) in enumerate(zip(ids, tasks, strict=True))
         }
     }
@@ -132,7 +132,11 @@ def test_batch_put(world: World) -> None:
     r2 = p.client.post("/api/v1/annotations/batch", headers=p.headers(), json=body)
     assert r2.json()["stored"] == dict.fromkeys(ids, 1)  # repeated: nothing changes
     other = str(uuid.uuid4())
-    body = {"items": {other: {"task_id": world.task_ids[-1], "base_version": 0, "doc": {}}}}
+    body = {
+        "items": {
+            other: {"task_id": world.task_ids[-1], "base_version": 0, "doc": {"segments": []}}
+        }
+    }
     r3 = p.client.post("/api/v1/annotations/batch", headers=p.headers(), json=body)
     assert r3.json()["refused"] == {other: "not found"}  # not a task of theirs
 

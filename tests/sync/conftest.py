@@ -43,15 +43,19 @@ class Server:
     module: str = "app.server.cli"
     admin_token: str = ""
     log: Path | None = None
+    key_file: Path | None = None  # the master key, when not the tests' own (tests/conftest.py)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "EARMARK_SERVER_DATA": str(self.data), "EARMARK_SERVER_DB": self.db}
+        env = {**os.environ, "EARMARK_SERVER_DATA": str(self.data), "EARMARK_SERVER_DB": self.db}
+        if self.key_file is not None:
+            env["EARMARK_SERVER_KEY_FILE"] = str(self.key_file)
+        return env
 
-    def cli(self, *args: str, stdin: str = "") -> str:
+    def cli(self, *args: str, stdin: str = "", ok: tuple[int, ...] = (0, 1)) -> str:
         """earmark-server's own entry point, run in this process (start() runs it as a server)."""
         out = io.StringIO()
         old_env = os.environ.get("EARMARK_SERVER_DATA")
@@ -59,15 +63,16 @@ class Server:
         old_stdin = sys.stdin
         sys.stdin = io.StringIO(stdin)
         try:
+            keys = ["--key-file", str(self.key_file)] if self.key_file is not None else []
             with contextlib.redirect_stdout(out):
-                code = cli_main(["--db", self.db, *args])
+                code = cli_main(["--db", self.db, *keys, *args])
         finally:
             sys.stdin = old_stdin
             if old_env is None:
                 os.environ.pop("EARMARK_SERVER_DATA", None)
             else:
                 os.environ["EARMARK_SERVER_DATA"] = old_env
-        assert code in (0, 1), out.getvalue()
+        assert code in ok, out.getvalue()
         return out.getvalue()
 
     def start(self, *serve_args: str) -> None:

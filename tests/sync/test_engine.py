@@ -116,8 +116,11 @@ def test_a_stale_base_is_a_conflict_with_both_versions(
     pending_id = store._db.execute(
         "SELECT annotation_id, server_version FROM remote WHERE task_id = ?", (editor.task.id,)
     ).fetchone()  # type: ignore[union-attr]
-    from app.protocol import AnnotationPut, BatchPut
+    from app.protocol import AnnotationDoc, AnnotationPut, BatchPut
 
+    elsewhere = AnnotationDoc.model_validate(
+        {"segments": [{"start_s": 0, "end_s": 1, "text": "from elsewhere"}]}
+    )
     # the same annotation changed by another session of the same annotator
     client.put_batch(
         BatchPut(
@@ -125,7 +128,7 @@ def test_a_stale_base_is_a_conflict_with_both_versions(
                 pending_id[0]: AnnotationPut(
                     task_id=editor.task.id,  # type: ignore[union-attr]
                     base_version=pending_id[1],
-                    doc={"from": "elsewhere"},
+                    doc=elsewhere,
                 )
             }
         )
@@ -134,7 +137,7 @@ def test_a_stale_base_is_a_conflict_with_both_versions(
     status = engine.sync_once()
     assert status.conflicts == 1
     (conflict,) = engine.tables.conflicts().values()
-    assert conflict["doc"] == {"from": "elsewhere"}
+    assert conflict["doc"] == elsewhere.model_dump()
     assert store.annotation(editor.task.id)[1].transcript == "mine, edited"  # type: ignore[index,union-attr]
     engine.tables.keep_mine(editor.task.id)  # type: ignore[union-attr]
     assert engine.sync_once().conflicts == 0

@@ -14,6 +14,7 @@ from app.audio.vault import new_key
 from app.editor import Editor, InlineRunner
 from app.model import annotation as ops
 from app.model.annotation import Status
+from app.protocol import LEASE_MAX
 from app.store.db import Store
 from app.sync.client import Client
 from app.sync.engine import LEASE_COUNT, SyncEngine
@@ -101,7 +102,7 @@ def test_the_queue_stays_full_until_the_project_runs_out(crowd: tuple[Server, De
     r = httpx.post(
         f"{server.url}/api/v1/leases",
         headers={"Authorization": f"Bearer {server_admin_token(server)}"},
-        json={"project_id": server.project_id, "count": 100},
+        json={"project_id": server.project_id, "count": LEASE_MAX},
     )
     assert r.json() == [], "no free item is left for anyone else"
 
