@@ -100,6 +100,12 @@ def start_demo_server() -> DemoServer:
         "--conventions",
         str(tax / "earmark-conventions.json"),
     )
+    for name, role in (
+        ("demo", "annotator"),
+        ("demo-colleague", "annotator"),
+        ("demo-reviewer", "reviewer"),
+    ):
+        server("project", "member", "add", "Voice assistant (demo)", name, "--role", role)
     server("import", "Voice assistant (demo)", str(resources_dir() / "samples" / "manifest.jsonl"))
     port = _free_port()
     log = (folder / "server.log").open("ab")

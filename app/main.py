@@ -25,7 +25,7 @@ from app.editor import Editor
 from app.keymap import Keymap
 from app.pedals import PedalDevice, PedalReader, open_hid_pedal
 from app.project import Project, ProjectError, open_project
-from app.protocol import Me
+from app.protocol import Me, ProjectOut
 from app.remote import Remote, open_remote, sign_out
 from app.store import secrets
 from app.store.db import Queue
@@ -271,20 +271,20 @@ def connect(
     return holder["client"], dialog.me.username
 
 
-def choose_project(client: Client, parent: QWidget | None = None) -> str | None:
+def choose_project(client: Client, parent: QWidget | None = None) -> ProjectOut | None:
     """The project to open: the only one, or the one picked from a list (None: cancelled)."""
     projects = client.projects()
     if not projects:
         raise LookupError("The server has no project for you yet; ask your lead.")
     if len(projects) == 1:
-        return projects[0].id
+        return projects[0]
     names = [p.name for p in projects]
     name, ok = QInputDialog.getItem(
         parent, "Earmark: choose a project", "Projects you work on:", names, 0, False
     )
     if not ok:
         return None
-    return projects[names.index(name)].id
+    return projects[names.index(name)]
 
 
 def run_connect(server: str, username: str, review: bool | None = None) -> int:
@@ -298,14 +298,14 @@ def run_connect(server: str, username: str, review: bool | None = None) -> int:
         return 1
     client, user = signed
     try:
-        project_id = choose_project(client)
-        if project_id is None:
+        project = choose_project(client)
+        if project is None:
             client.close()
             return 1
         key = secrets.cache_key(client.server, user)
-        if review is None:
-            review = client.me().role == "reviewer"
-        remote = open_remote(client, user, key, project_id, review)
+        if review is None:  # a reviewer in this project reviews; others annotate
+            review = project.role == "reviewer"
+        remote = open_remote(client, user, key, project.id, review)
     except (SyncError, LookupError, secrets.KeyringError) as exc:
         QMessageBox.critical(None, "Earmark", str(exc))
         client.close()

@@ -37,6 +37,7 @@ class ProjectOut(BaseModel):
     name: str
     taxonomy: dict[str, Any]
     conventions: dict[str, Any]
+    role: str = ""  # the caller's part in it: annotator, reviewer, lead (admin: the server's)
 
 
 class SlotOut(BaseModel):

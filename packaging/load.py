@@ -224,8 +224,9 @@ class Ledger:
 
 # -- one simulated person -------------------------------------------------------------------
 class Person:
-    def __init__(self, run: Run, name: str, secret: str) -> None:
+    def __init__(self, run: Run, name: str, secret: str, project_id: str) -> None:
         self.run, self.name, self.totp = run, name, pyotp.TOTP(secret)
+        self.project_id = project_id
         self.wire = Wire(run.port, run.timeout_s)
         self.access = self.refresh = ""
         self.cursor = 0
@@ -265,7 +266,17 @@ class Person:
             return False
         self.access, self.refresh = r.json()["access_token"], r.json()["refresh_token"]
         await self.call("me", "GET", "/me")
-        await self.call("projects", "GET", "/projects")
+        listed = await self.call("projects", "GET", "/projects")
+        if listed is not None and listed.status_code == 200:
+            theirs = {p["id"] for p in listed.json()}
+            if theirs != {self.project_id}:
+                self.run.crossed.append(f"{self.name} was shown projects {sorted(theirs)}")
+        for other in self.run.projects:  # a try at every other project: nothing is there
+            if other != self.project_id:
+                body = {"project_id": other, "count": 1}
+                probe = await self.call("probe", "POST", "/leases", json=body)
+                if probe is not None and probe.status_code != 404:
+                    self.run.crossed.append(f"{self.name} could lease in another project")
         return True
 
     async def renew(self) -> bool:
@@ -296,8 +307,8 @@ class Person:
 
 
 class Annotator(Person):
-    def __init__(self, run: Run, name: str, secret: str) -> None:
-        super().__init__(run, name, secret)
+    def __init__(self, run: Run, name: str, secret: str, project_id: str) -> None:
+        super().__init__(run, name, secret, project_id)
         self.open: dict[str, int] = {}  # task -> its number: the queue, to do
         self.fetched: set[str] = set()
         self.ann_ids: dict[str, str] = {}
@@ -369,12 +380,17 @@ class Annotator(Person):
         leased: list[dict[str, Any]] = []
         short = len(self.leased_open) < LEASE_COUNT
         if short or time.monotonic() - self.leased_at > RENEW_EVERY_S / self.run.pace:
-            body = {"project_id": self.run.project_id, "count": LEASE_COUNT}
+            body = {"project_id": self.project_id, "count": LEASE_COUNT}
             r = await self.call("lease", "POST", "/leases", json=body)
             if r is None or r.status_code != 200:
                 return
             seen = self.leased_at = time.monotonic()
             leased = r.json()
+            self.run.crossed += [
+                f"{self.name} leased {t['id']} of another project"
+                for t in leased
+                if t["project_id"] != self.project_id
+            ]
             self.leased_open = {t["id"] for t in leased}
             for t in leased:
                 self.numbers[t["id"]] = t["number"]
@@ -402,8 +418,8 @@ class Annotator(Person):
 
 
 class Reviewer(Person):
-    def __init__(self, run: Run, name: str, secret: str) -> None:
-        super().__init__(run, name, secret)
+    def __init__(self, run: Run, name: str, secret: str, project_id: str) -> None:
+        super().__init__(run, name, secret, project_id)
         self.items: dict[str, dict[str, Any]] = {}
         self.decided: dict[str, dict[str, Any]] = {}  # review id -> put, until the server has it
         self.done: set[str] = set()
@@ -439,7 +455,7 @@ class Reviewer(Person):
             if r.status_code in (200, 404, 409):
                 del self.decided[review_id]
                 self.run.reviews += r.status_code == 200
-        body = {"project_id": self.run.project_id, "count": LEASE_COUNT}
+        body = {"project_id": self.project_id, "count": LEASE_COUNT}
         r = await self.call("review lease", "POST", "/review-leases", json=body)
         if r is None or r.status_code != 200:
             return
@@ -457,7 +473,6 @@ class Reviewer(Person):
 @dataclass
 class Run:
     port: int
-    project_id: str
     pace: float
     timeout_s: float
     ramp_s: float = 0.0  # people arrive over this long; the steady state is after it
@@ -465,6 +480,8 @@ class Run:
     steady: Figures = field(default_factory=Figures)
     sign_in: Figures = field(default_factory=Figures)
     steady_from: float = float("inf")
+    projects: list[str] = field(default_factory=list)
+    crossed: list[str] = field(default_factory=list)  # anything seen outside one's project
     ledger: Ledger = field(default_factory=Ledger)
     submitted: int = 0
     reviews: int = 0
@@ -484,8 +501,11 @@ def _wav_bytes(seconds: float = 0.5, rate: int = 16000) -> bytes:
     return buf.getvalue()
 
 
-def prepare(url: str, data: Path, annotators: int, reviewers: int, tasks: int) -> dict[str, str]:
-    """A project with `tasks` short recordings and the people; returns name -> TOTP secret."""
+def prepare(
+    url: str, data: Path, annotators: int, reviewers: int, tasks: int, projects: int = 1
+) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """`projects` projects sharing `tasks` short recordings, and the people, each a member of
+    one of them in turn; returns (name -> (TOTP secret, their project), the project ids)."""
     import hashlib
 
     migrate(url)
@@ -494,24 +514,31 @@ def prepare(url: str, data: Path, annotators: int, reviewers: int, tasks: int) -
     wav = _wav_bytes()
     sha = hashlib.sha256(wav).hexdigest()
     store = AudioStore(data / "audio")
-    people: dict[str, str] = {}
+    people: dict[str, tuple[str, str]] = {}
     shared_hash = hash_password(PASSWORD)  # one hash for everyone: argon2 is slow on purpose
     with sessions(engine)() as db:
         tax = json.loads((ROOT / "resources/taxonomy/earmark-taxonomy.json").read_text())
         conv = json.loads((ROOT / "resources/taxonomy/earmark-conventions.json").read_text())
-        project = m.Project(
-            name="load", taxonomy=tax, conventions=conv, pseudonym_key=secrets.token_bytes(32)
-        )
-        db.add(project)
+        made = [
+            m.Project(
+                name=f"load-{k}",
+                taxonomy=tax,
+                conventions=conv,
+                pseudonym_key=secrets.token_bytes(32),
+            )
+            for k in range(projects)
+        ]
+        db.add_all(made)
         db.flush()
+        ids = [p.id for p in made]
         rows = []
         for k in range(tasks):
             task_id = m.new_id()
             rows.append(
                 {
                     "id": task_id,
-                    "project_id": project.id,
-                    "number": k + 1,
+                    "project_id": ids[k % projects],
+                    "number": k // projects + 1,
                     "customer": f"c{k}",
                     "audio_sha256": sha,
                     "audio_key": keys.wrap(store.put(task_id, wav), f"task:{task_id}"),
@@ -528,11 +555,12 @@ def prepare(url: str, data: Path, annotators: int, reviewers: int, tasks: int) -
             db.execute(insert(m.Task), rows[k : k + 1000])
         names = [f"ann{k:04d}" for k in range(annotators)]
         names += [f"rev{k:03d}" for k in range(reviewers)]
-        for name in names:
-            people[name] = new_totp_secret()
+        memberships = []
+        for k, name in enumerate(names):
+            secret = new_totp_secret()
             role = "annotator" if name.startswith("ann") else "reviewer"
             user_id = m.new_id()
-            wrapped = keys.wrap_text(people[name], f"totp:{user_id}")
+            wrapped = keys.wrap_text(secret, f"totp:{user_id}")
             db.add(
                 m.User(
                     id=user_id,
@@ -542,11 +570,14 @@ def prepare(url: str, data: Path, annotators: int, reviewers: int, tasks: int) -
                     totp_secret=wrapped,
                 )
             )
+            project_id = ids[k % projects]
+            people[name] = (secret, project_id)
+            memberships.append(m.Membership(project_id=project_id, user_id=user_id, role=role))
+        db.flush()  # the users first: the memberships refer to them
+        db.add_all(memberships)
         db.commit()
-        project_id = project.id
     engine.dispose()
-    people["_project"] = project_id
-    return people
+    return people, ids
 
 
 def start_server(
@@ -634,12 +665,17 @@ def check(url: str, run: Run, people: list[Person]) -> list[str]:
     return failures
 
 
-async def drive(args: argparse.Namespace, url: str, people: dict[str, str], port: int) -> int:
-    project_id = people.pop("_project")
-    run = Run(port, project_id, args.pace, args.timeout, ramp_s=args.ramp)
+async def drive(
+    args: argparse.Namespace,
+    url: str,
+    people: dict[str, tuple[str, str]],
+    projects: list[str],
+    port: int,
+) -> int:
+    run = Run(port, args.pace, args.timeout, ramp_s=args.ramp, projects=projects)
     crowd: list[Person] = [
-        Annotator(run, n, s) if n.startswith("ann") else Reviewer(run, n, s)
-        for n, s in people.items()
+        Annotator(run, n, s, project) if n.startswith("ann") else Reviewer(run, n, s, project)
+        for n, (s, project) in people.items()
     ]
     # Sign-in first, a few at a time (argon2 is deliberately slow); reported on its own.
     run.figures, signing = run.sign_in, asyncio.Semaphore(4)
@@ -682,7 +718,7 @@ async def drive(args: argparse.Namespace, url: str, people: dict[str, str], port
     )
     for p in crowd:
         await p.wire.close()
-    failures = check(url, run, crowd)
+    failures = check(url, run, crowd) + run.crossed
     for f in failures[:20]:
         print("FAILED:", f)
     print("checks: " + ("all hold" if not failures else f"{len(failures)} failed"))
@@ -735,6 +771,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pg-host", default=os.environ.get("EARMARK_TEST_PG", "/var/run/postgresql"))
     p.add_argument("--processes", type=int, default=1, help="server worker processes")
     p.add_argument(
+        "--projects", type=int, default=1, help="teams, each on its own project (default 1)"
+    )
+    p.add_argument(
         "--timeout", type=float, default=15.0, help="client timeout, as the workstation's"
     )
     p.add_argument(
@@ -764,12 +803,13 @@ def main(argv: list[str] | None = None) -> int:
     server = None
     try:
         t = time.monotonic()
-        people = prepare(url, data, args.annotators, args.reviewers, tasks)
+        people, projects = prepare(url, data, args.annotators, args.reviewers, tasks, args.projects)
         print(
-            f"prepared {tasks} recordings and {len(people) - 1} people in {time.monotonic() - t:.1f} s"
+            f"prepared {tasks} recordings in {len(projects)} project(s) and {len(people)} people "
+            f"in {time.monotonic() - t:.1f} s"
         )
         server = start_server(args.server_module, url, data, port, args.processes, args.server_arg)
-        return asyncio.run(drive(args, url, people, port))
+        return asyncio.run(drive(args, url, people, projects, port))
     finally:
         if server is not None:
             server.send_signal(signal.SIGINT)

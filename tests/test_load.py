@@ -26,7 +26,10 @@ def run_load(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_short_load_run_holds_its_checks() -> None:
-    r = run_load("--annotators", "30", "--seconds", "20", "--ramp", "5", "--processes", "2")
+    r = run_load(
+        "--annotators", "30", "--seconds", "20", "--ramp", "5", "--processes", "2",
+        "--projects", "2",
+    )  # fmt: skip
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "checks: all hold" in r.stdout
     assert "submits with an empty queue 0" in r.stdout
@@ -48,3 +51,12 @@ def test_the_checks_catch_a_server_that_hands_out_a_held_item() -> None:
     )
     assert r.returncode == 1, r.stdout[-3000:] + r.stderr[-3000:]
     assert "leased to" in r.stdout and "at once" in r.stdout
+
+
+def test_the_checks_catch_a_server_that_lets_anyone_into_any_project() -> None:
+    r = run_load(
+        "--annotators", "4", "--seconds", "4", "--ramp", "1", "--projects", "2",
+        "--server-module", "tests.server.fake_server_no_members",
+    )  # fmt: skip
+    assert r.returncode == 1, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "could lease in another project" in r.stdout

@@ -59,6 +59,7 @@ from app.server.audit import AuditFailed, Auditor, audit
 from app.server.db import Database
 from app.server.keys import Keys
 from app.server.limits import Admission, AdmissionMiddleware, Limits
+from app.server.members import NotAllowed, NotMember, projects_of, require, role_in
 from app.server.ranges import Unsatisfiable, byte_range
 from app.server.storage import AudioStore
 
@@ -207,11 +208,13 @@ def create_app(
         return JSONResponse({"detail": errors}, status_code=422)
 
     @app.exception_handler(svc.NotFound)
-    def _not_found(_r: Request, _e: svc.NotFound) -> JSONResponse:
+    @app.exception_handler(NotMember)
+    def _not_found(_r: Request, _e: Exception) -> JSONResponse:
         return JSONResponse({"detail": "not found"}, status_code=404)
 
     @app.exception_handler(svc.Forbidden)
-    def _forbidden(_r: Request, e: svc.Forbidden) -> JSONResponse:
+    @app.exception_handler(NotAllowed)
+    def _forbidden(_r: Request, e: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(e)}, status_code=403)
 
     @app.exception_handler(sa_exc.OperationalError)
@@ -261,17 +264,28 @@ def create_app(
         user = await calls.public(lambda: calls.caller(token))
         return Me(id=user.id, username=user.username, role=user.role)  # type: ignore[arg-type]
 
-    def project_out(p: m.Project) -> ProjectOut:
-        return ProjectOut(id=p.id, name=p.name, taxonomy=p.taxonomy, conventions=p.conventions)
+    def project_out(p: m.Project, role: str) -> ProjectOut:
+        return ProjectOut(
+            id=p.id, name=p.name, taxonomy=p.taxonomy, conventions=p.conventions, role=role
+        )
 
     @app.get(f"{API}/projects/{{project_id}}", responses=answers(401, 404))
     async def project(project_id: str, token: Token) -> ProjectOut:
-        return await calls.read(token, lambda s, _u: project_out(svc.project_for(s, project_id)))
+        def work(s: Session, u: m.User) -> ProjectOut:
+            role = require(s, u, project_id)
+            return project_out(svc.project_for(s, project_id), role)
+
+        return await calls.read(token, work)
 
     @app.get(f"{API}/projects", responses=answers(401))
     async def projects(token: Token) -> list[ProjectOut]:
-        def work(s: Session, _u: m.User) -> list[ProjectOut]:
-            return [project_out(p) for p in s.scalars(select(m.Project).order_by(m.Project.name))]
+        """The caller's projects, each with their role in it."""
+
+        def work(s: Session, u: m.User) -> list[ProjectOut]:
+            mine = s.scalars(
+                select(m.Project).where(m.Project.id.in_(projects_of(u))).order_by(m.Project.name)
+            )
+            return [project_out(p, role_in(s, u, p.id) or "") for p in mine]
 
         return await calls.read(token, work)
 
@@ -385,9 +399,11 @@ def create_app(
 
     @app.get(f"{API}/projects/{{project_id}}/review-policy", responses=answers(401, 404))
     async def get_review_policy(project_id: str, token: Token) -> ReviewPolicy:
-        return await calls.read(
-            token, lambda s, _u: review.policy_of(svc.project_for(s, project_id))
-        )
+        def work(s: Session, u: m.User) -> ReviewPolicy:
+            require(s, u, project_id)
+            return review.policy_of(svc.project_for(s, project_id))
+
+        return await calls.read(token, work)
 
     @app.post(f"{API}/review-leases", responses=answers(401, 403, 404, 413))
     async def review_leases(body: ReviewLeaseRequest, token: Token) -> list[ReviewItemOut]:
@@ -411,7 +427,7 @@ def create_app(
     async def quality(project_id: str, token: Token, annotator: str | None = None) -> QualityOut:
         return await calls.read(token, lambda s, u: review.quality(s, u, project_id, annotator))
 
-    @app.delete(f"{API}/tasks/{{task_id}}", status_code=204, responses=answers(401, 404))
+    @app.delete(f"{API}/tasks/{{task_id}}", status_code=204, responses=answers(401, 403, 404))
     async def delete(task_id: str, token: Token) -> Response:
         await calls.write(token, lambda s, u: svc.delete_task(s, store, u, task_id))
         return Response(status_code=204)

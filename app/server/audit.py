@@ -169,3 +169,41 @@ class Auditor:
                     ask.error = exc
             for ask in batch:
                 ask.done.set()
+
+
+# -- asking the log ---------------------------------------------------------------------------
+def first_break(db: Session) -> tuple[int, str] | None:
+    """The first row where the chain does not hold, and why; None when it holds throughout."""
+    prev = GENESIS
+    for row in db.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
+        if row.prev_hash != prev:
+            return row.seq, "it does not follow the row before it (a row was deleted or moved)"
+        if row.hash != _hash(
+            row.prev_hash, row.at, row.user_id, row.action, row.object_id, row.detail
+        ):
+            return row.seq, "its content does not match its hash (the row was edited)"
+        prev = row.hash
+    return None
+
+
+def entries(
+    db: Session,
+    user_id: str | None = None,
+    object_id: str | None = None,
+    action: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+) -> list[AuditEntry]:
+    """Rows matching every filter given, in order."""
+    q = select(AuditEntry).order_by(AuditEntry.seq)
+    if user_id is not None:
+        q = q.where(AuditEntry.user_id == user_id)
+    if object_id is not None:
+        q = q.where(AuditEntry.object_id == object_id)
+    if action is not None:
+        q = q.where(AuditEntry.action == action)
+    if since is not None:
+        q = q.where(AuditEntry.at >= since)
+    if until is not None:
+        q = q.where(AuditEntry.at < until)
+    return list(db.scalars(q))

@@ -59,6 +59,7 @@ def make_engine(url: str, limits: Limits | None = None) -> Engine:
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA secure_delete=ON")  # what is erased is overwritten, not freed
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -70,6 +71,24 @@ def make_engine(url: str, limits: Limits | None = None) -> Engine:
     # No ping before each checkout (a round trip per request): a connection that died with a
     # restart of PostgreSQL fails its request (503, retried) and the pool is renewed.
     return create_engine(url, **pool)
+
+
+def wipe_freed(db: Session) -> None:
+    """After an erasure: no page of the deleted rows left in SQLite's log, and PostgreSQL
+    told to reclaim them (VACUUM; its files keep the bytes until the space is reused, so a
+    deployment that must wipe them at once runs VACUUM FULL in a quiet hour)."""
+    bind = db.get_bind()
+    if bind.dialect.name == "sqlite":
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        raw = engine.raw_connection()  # outside any transaction: a checkpoint cannot run in one
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+        return
+    with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # type: ignore[union-attr]
+        for table in ("annotations", "review_items", "reviews", "conflicts", "changes", "tasks"):
+            conn.exec_driver_sql(f"VACUUM {table}")
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -48,6 +49,17 @@ class Project(Base):
     pseudonym_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     # sampling share, reason codes, WER normalisation: app/server/review.py reads it with defaults
     review_policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: keep
+
+
+class Membership(Base):
+    """A user's part in a project: annotator, reviewer or lead. Outside their projects, users
+    find nothing (404); the server's admins are members of every project."""
+
+    __tablename__ = "memberships"
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(20))
 
 
 class Task(Base):
@@ -76,6 +88,7 @@ class Task(Base):
     # submitted or skipped by someone: out of the pool for good (a rejection returns it to
     # its annotator, never to the pool)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    imported_at: Mapped[float] = mapped_column(Float, default=time.time, index=True)
 
 
 class Annotation(Base):

@@ -27,12 +27,12 @@ from app.protocol import (
 from app.server import models as m
 from app.server.audit import audit
 from app.server.feed import feed
+from app.server.members import REVIEWING, require
 from app.server.models import new_id
 from app.server.quality import Reviewed, figures
 from app.server.service import RENEW_S, Forbidden, NotFound, task_out
 
 REVIEW_LEASE_S = 3600.0
-REVIEWERS = ("reviewer", "admin")
 FLAGS = (
     "not_device_directed",
     "personal_data",
@@ -53,11 +53,9 @@ def policy_of(project: m.Project) -> ReviewPolicy:
 
 
 def set_policy(db: Session, admin: m.User, project_id: str, policy: ReviewPolicy) -> None:
-    if admin.role != "admin":
-        raise Forbidden("only an admin sets the review policy")
+    require(db, admin, project_id, "lead")  # the project's lead, or an admin
     project = db.get(m.Project, project_id)
-    if project is None:
-        raise NotFound(project_id)
+    assert project is not None
     project.review_policy = policy.model_dump()
     audit(db, admin.id, "review_policy", project_id, first_n=policy.first_n, rate=policy.rate)
 
@@ -167,10 +165,7 @@ def _items_out(db: Session, items: list[m.ReviewItem]) -> list[ReviewItemOut]:
 
 def lease_reviews(db: Session, user: m.User, project_id: str, count: int) -> list[ReviewItemOut]:
     """Items to review: never the reviewer's own work; a lease expires like a task lease."""
-    if user.role not in REVIEWERS:
-        raise Forbidden("only reviewers open the review queue")
-    if db.scalar(select(m.Project.id).where(m.Project.id == project_id)) is None:
-        raise NotFound(project_id)
+    require(db, user, project_id, *REVIEWING)
     now = time.time()
     open_items = (
         select(m.ReviewItem)
@@ -230,8 +225,6 @@ def _review_out(r: m.Review) -> ReviewOut:
 
 def put_review(db: Session, user: m.User, review_id: str, put: ReviewPut) -> ReviewOut:
     """Idempotent on the client's UUID; a second, different decision on an item is refused."""
-    if user.role not in REVIEWERS:
-        raise Forbidden("only reviewers review")
     existing = db.get(m.Review, review_id)
     if existing is not None:
         if existing.reviewer_id != user.id or existing.item_id != put.item_id:
@@ -247,6 +240,7 @@ def put_review(db: Session, user: m.User, review_id: str, put: ReviewPut) -> Rev
     item = db.get(m.ReviewItem, put.item_id, with_for_update=True)
     if item is None:
         raise NotFound(put.item_id)
+    require(db, user, item.project_id, *REVIEWING)
     if item.annotator_id == user.id:
         raise Forbidden("a reviewer cannot review their own work")
     now = time.time()
@@ -301,12 +295,12 @@ def put_review(db: Session, user: m.User, review_id: str, put: ReviewPut) -> Rev
 
 
 def quality(db: Session, user: m.User, project_id: str, annotator: str | None = None) -> QualityOut:
-    """Reviewers and admins see everyone's figures; an annotator sees only their own."""
+    """Reviewers, leads and admins see everyone's figures; an annotator sees only their own."""
+    role = require(db, user, project_id)
     project = db.get(m.Project, project_id)
-    if project is None:
-        raise NotFound(project_id)
+    assert project is not None
     only: str | None = annotator
-    if user.role not in REVIEWERS:
+    if role == "annotator":
         if annotator not in (None, user.username):
             raise NotFound(annotator or "")
         only = user.username

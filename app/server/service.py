@@ -26,8 +26,10 @@ from app.protocol import (
 )
 from app.server import models as m
 from app.server.audit import audit
+from app.server.erase import erase
 from app.server.feed import feed
 from app.server.locks import LEASE, lock
+from app.server.members import ANNOTATING, projects_where, require, role_in
 from app.server.storage import AudioStore
 
 LEASE_S = 3600.0
@@ -98,10 +100,7 @@ def lease(db: Session, user: m.User, project_id: str, count: int) -> list[TaskOu
     The pool is the project's tasks nobody has submitted or skipped and nobody holds: never
     leased, or leased by someone whose lease expired, who hears that it was taken.
     """
-    if user.role not in ("annotator", "admin"):
-        raise Forbidden("only annotators take tasks")
-    if db.scalar(select(m.Project.id).where(m.Project.id == project_id)) is None:
-        raise NotFound(project_id)
+    require(db, user, project_id, *ANNOTATING)
     lock(db, LEASE, user.id)  # one lease of a caller at a time: it counts what it holds
     now = time.time()
     mine = open_work(db, user, project_id)
@@ -148,7 +147,7 @@ def lease(db: Session, user: m.User, project_id: str, count: int) -> list[TaskOu
 def visible_task(db: Session, user: m.User, task_id: str) -> m.Task:
     """A task the caller may see: leased to them, annotated by them, or any for an admin."""
     t = db.get(m.Task, task_id)
-    if t is None or t.deleted:
+    if t is None or t.deleted or role_in(db, user, t.project_id) is None:
         raise NotFound(task_id)
     if user.role == "admin":
         return t
@@ -230,7 +229,15 @@ def put_many(
         )
     }
     task_ids = {p.task_id for p in items.values()}
-    live = set(db.scalars(select(m.Task.id).where(m.Task.id.in_(task_ids), ~m.Task.deleted)))
+    live = set(  # in a project where the caller annotates
+        db.scalars(
+            select(m.Task.id).where(
+                m.Task.id.in_(task_ids),
+                ~m.Task.deleted,
+                m.Task.project_id.in_(projects_where(user, *ANNOTATING)),
+            )
+        )
+    )
     mine = {
         a.task_id: a
         for a in db.scalars(
@@ -375,31 +382,14 @@ def changes(db: Session, user: m.User, since: int, limit: int) -> ChangesPage:
     )
 
 
-def delete_task(db: Session, store: AudioStore, admin: m.User, task_id: str) -> None:
-    """Deletion: the key and the audio go, rows go, and everyone who had it gets a tombstone."""
-    if admin.role != "admin":
-        raise NotFound(task_id)
+def delete_task(db: Session, store: AudioStore, user: m.User, task_id: str) -> None:
+    """A recording deleted by an admin or the project's lead (app/server/erase.py)."""
     t = db.get(m.Task, task_id)
     if t is None or t.deleted:
         raise NotFound(task_id)
-    holders = set(db.scalars(select(m.Annotation.user_id).where(m.Annotation.task_id == task_id)))
-    if t.leased_by:
-        holders.add(t.leased_by)
-    items = select(m.ReviewItem.id).where(m.ReviewItem.task_id == task_id)
-    holders |= {  # reviewers holding it now, or who decided on it: they have a copy too
-        u
-        for u in db.scalars(select(m.ReviewItem.leased_by).where(m.ReviewItem.task_id == task_id))
-        if u
-    }
-    holders |= set(db.scalars(select(m.Review.reviewer_id).where(m.Review.item_id.in_(items))))
-    for a in db.scalars(select(m.Annotation).where(m.Annotation.task_id == task_id)):
-        db.delete(a)
-    store.delete(t.id)
-    t.audio_key, t.deleted, t.asr_text = None, True, ""
-    t.leased_by, t.lease_expires_at = None, None
-    for uid in sorted(holders):
-        feed(db, uid, "deleted", task_id)
-    audit(db, admin.id, "deletion", task_id)
+    require(db, user, t.project_id, "lead")
+    erase(db, store, t)
+    audit(db, user.id, "deletion", task_id)
 
 
 def project_for(db: Session, project_id: str) -> m.Project:

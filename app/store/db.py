@@ -147,6 +147,7 @@ class Store:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA secure_delete=ON")  # what is purged is overwritten, not freed
         with self.transaction() as c:
             for stmt in SCHEMA.split(";"):
                 if stmt.strip():
@@ -179,6 +180,12 @@ class Store:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise
+
+    def wipe_freed(self) -> None:
+        """After a purge (a recording deleted on the server): no page of it left in the log
+        either (the purged rows themselves were overwritten as they went)."""
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
         """A read under the store's lock (for the tables kept beside, app/store/sync_tables.py)."""

@@ -138,6 +138,8 @@ class SyncEngine(EngineBase):
             self._open -= set(purge + drop)
 
         self.read_feed(self.tables.cursor(), apply)
+        if removed:
+            self.store.wipe_freed()
         return len(fresh), removed, reviewed
 
 

@@ -91,6 +91,8 @@ class ReviewEngine(EngineBase):
             gone.extend(self.tables.purge(deleted, page.next_since))
 
         self.read_feed(self.tables.cursor(), apply)
+        if gone:
+            self.store.wipe_freed()
         leased = self.client.review_leases(self.project_id, LEASE_COUNT)
         known = set(self.tables.items())
         rows = []

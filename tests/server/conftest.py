@@ -138,8 +138,15 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
         db.add(project)
         db.flush()
         import_recordings(db, AudioStore(data / "audio"), server_keys(), project, recordings)
+        elsewhere = m.Project(  # another team's project: nobody of va's team is in it
+            name="elsewhere",
+            taxonomy={"intents": ["play_music"], "slot_types": []},
+            conventions={"tags": []},
+            pseudonym_key=b"e" * 32,
+        )
+        db.add(elsewhere)
         db.commit()
-        project_id = project.id
+        project_id, elsewhere_id = project.id, elsewhere.id
         task_ids = [t.id for t in db.query(m.Task).order_by(m.Task.number)]  # item order
     app = create_app(db_url, data, server_keys(data))
     people = {}
@@ -149,10 +156,22 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
         ("rev", "reviewer", False),
         ("admin", "admin", False),
         ("gone", "annotator", True),
+        ("lead", "annotator", False),  # va's lead
+        ("outsider", "annotator", False),  # elsewhere's lead, nothing in va
     ):
         user, secret = add_user(engine, name, role, disabled)
         people[name] = Person(user, pyotp.TOTP(secret), TestClient(app))
-    for name in ("ann_a", "ann_b", "rev", "admin"):
+    with sessions(engine)() as db:  # the team of project va (the admin is in every project)
+        for name, role in (("ann_a", "annotator"), ("ann_b", "annotator"), ("rev", "reviewer")):
+            db.add(m.Membership(project_id=project_id, user_id=people[name].user.id, role=role))
+        db.add(
+            m.Membership(project_id=project_id, user_id=people["gone"].user.id, role="annotator")
+        )
+        db.add(m.Membership(project_id=project_id, user_id=people["lead"].user.id, role="lead"))
+        outsider = people["outsider"].user.id
+        db.add(m.Membership(project_id=elsewhere_id, user_id=outsider, role="lead"))
+        db.commit()
+    for name in ("ann_a", "ann_b", "rev", "admin", "lead", "outsider"):
         people[name].token = sign_in(people[name].client, people[name])
     yield World(db_url, data, app, project_id, people, task_ids, engine)
     for p in people.values():

@@ -1,4 +1,10 @@
-"""Every route against every role and kind of object. A route missing here fails the test."""
+"""Every route against every role, in the project and outside it, and every kind of object.
+A route missing here fails the test.
+
+The people: ann_a and ann_b annotate in va, rev reviews there, lead leads it; outsider leads
+another project and has nothing in va; admin runs the server; disabled was signed in and then
+disabled.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from app.server import models as m
 from tests.server.conftest import World, sign_in
 
 PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh")}
-ROLES = ("anonymous", "ann_a", "ann_b", "rev", "admin", "disabled")
+ROLES = ("anonymous", "ann_a", "ann_b", "rev", "outsider", "lead", "admin", "disabled")
 Call = Callable[[Any, dict[str, str], dict[str, str]], Any]
 
 
@@ -130,8 +136,9 @@ EMPTY = {"segments": []}
 # (method, path) -> list of (case, call, expected status per role in ROLES order)
 A401 = 401
 MATRIX: dict[tuple[str, str], list[tuple[str, Call, tuple[int, ...]]]] = {
+    #                                          anon  ann_a ann_b  rev  outs. lead admin  dis.
     ("GET", "/api/v1/me"): [
-        ("-", lambda c, h, o: c.get("/api/v1/me", headers=h), (A401, 200, 200, 200, 200, A401))
+        ("-", lambda c, h, o: c.get("/api/v1/me", headers=h), (A401, *[200] * 6, A401))
     ],
     ("POST", "/api/v1/auth/logout"): [
         (
@@ -139,91 +146,99 @@ MATRIX: dict[tuple[str, str], list[tuple[str, Call, tuple[int, ...]]]] = {
             lambda c, h, o: c.post(
                 "/api/v1/auth/logout", headers=h, json={"refresh_token": "x" * 20}
             ),
-            (A401, 204, 204, 204, 204, A401),
+            (A401, *[204] * 6, A401),
         )
     ],
     ("GET", "/api/v1/projects"): [
         (
             "-",
             lambda c, h, o: c.get("/api/v1/projects", headers=h),
-            (A401, 200, 200, 200, 200, A401),
+            (A401, *[200] * 6, A401),
         )
     ],
     ("GET", "/api/v1/projects/{project_id}"): [
         (
+            "va",
+            lambda c, h, o: c.get(f"/api/v1/projects/{o['project']}", headers=h),
+            (A401, 200, 200, 200, 404, 200, 200, A401),
+        ),
+        (
             "missing",
             lambda c, h, o: c.get(f"/api/v1/projects/{uuid.uuid4()}", headers=h),
-            (A401, 404, 404, 404, 404, A401),
-        )
+            (A401, 404, 404, 404, 404, 404, 404, A401),
+        ),
     ],
     ("POST", "/api/v1/leases"): [
         (
-            "-",
+            "va",
             lambda c, h, o: c.post(
                 "/api/v1/leases", headers=h, json={"project_id": o["project"], "count": 1}
             ),
-            (A401, 200, 200, 403, 200, A401),
+            (A401, 200, 200, 403, 404, 200, 200, A401),
         )
     ],
     ("GET", "/api/v1/tasks/{task_id}/audio"): [
         # the reviewer holds a review lease on ann_a's submission of it
-        ("own", audio("own"), (A401, 200, 404, 200, 200, A401)),
-        ("other", audio("other"), (A401, 404, 200, 404, 200, A401)),
-        ("free", audio("free"), (A401, 404, 404, 404, 200, A401)),
-        ("deleted", audio("deleted"), (A401, 404, 404, 404, 404, A401)),
+        ("own", audio("own"), (A401, 200, 404, 200, 404, 404, 200, A401)),
+        ("other", audio("other"), (A401, 404, 200, 404, 404, 404, 200, A401)),
+        ("free", audio("free"), (A401, 404, 404, 404, 404, 404, 200, A401)),
+        ("deleted", audio("deleted"), (A401, 404, 404, 404, 404, 404, 404, A401)),
     ],
     ("PUT", "/api/v1/annotations/{annotation_id}"): [
-        ("own", put_ann("own"), (A401, 200, 404, 404, 404, A401)),
-        ("other", put_ann("other"), (A401, 404, 200, 404, 404, A401)),
-        ("free", put_ann("free"), (A401, 404, 404, 404, 200, A401)),
-        ("deleted", put_ann("deleted"), (A401, 404, 404, 404, 404, A401)),
+        ("own", put_ann("own"), (A401, 200, 404, 404, 404, 404, 404, A401)),
+        ("other", put_ann("other"), (A401, 404, 200, 404, 404, 404, 404, A401)),
+        ("free", put_ann("free"), (A401, 404, 404, 404, 404, 404, 200, A401)),
+        ("deleted", put_ann("deleted"), (A401, 404, 404, 404, 404, 404, 404, A401)),
     ],
     ("POST", "/api/v1/annotations/batch"): [
-        ("free", batch("free"), (A401, 200, 200, 200, 200, A401)),  # refused inside, see below
+        # refused inside (see below)
+        ("free", batch("free"), (A401, 200, 200, 200, 200, 200, 200, A401)),
     ],
     ("GET", "/api/v1/changes"): [
-        ("-", lambda c, h, o: c.get("/api/v1/changes", headers=h), (A401, 200, 200, 200, 200, A401))
+        ("-", lambda c, h, o: c.get("/api/v1/changes", headers=h), (A401, *[200] * 6, A401))
     ],
     ("PUT", "/api/v1/projects/{project_id}/review-policy"): [
         (
-            "-",
+            "va",
             lambda c, h, o: c.put(
                 f"/api/v1/projects/{o['project']}/review-policy",
                 headers=h,
                 json={"first_n": 10, "rate": 0.1},
             ),
-            (A401, 403, 403, 403, 204, A401),
+            (A401, 403, 403, 403, 404, 204, 204, A401),
         )
     ],
     ("GET", "/api/v1/projects/{project_id}/review-policy"): [
         (
-            "-",
+            "va",
             lambda c, h, o: c.get(f"/api/v1/projects/{o['project']}/review-policy", headers=h),
-            (A401, 200, 200, 200, 200, A401),
+            (A401, 200, 200, 200, 404, 200, 200, A401),
         )
     ],
     ("POST", "/api/v1/review-leases"): [
         (
-            "-",
+            "va",
             lambda c, h, o: c.post(
                 "/api/v1/review-leases", headers=h, json={"project_id": o["project"], "count": 1}
             ),
-            (A401, 403, 403, 200, 200, A401),
+            (A401, 403, 403, 200, 404, 200, 200, A401),
         )
     ],
     ("PUT", "/api/v1/reviews/{review_id}"): [
-        # the admin's own work: nobody but a reviewer holding it, and never its author
-        ("own work", put_review("admins_item"), (A401, 403, 403, 404, 403, A401)),
+        # the admin's own work: nobody but a reviewer holding it (the lead took it in the
+        # review-leases row above), and never its author
+        ("own work", put_review("admins_item"), (A401, 403, 403, 404, 404, 200, 403, A401)),
         # leased to the reviewer, who decides; a second decision is refused
-        ("leased", put_review("rev_item"), (A401, 403, 403, 200, 409, A401)),
+        ("leased", put_review("rev_item"), (A401, 403, 403, 200, 404, 404, 409, A401)),
     ],
     ("GET", "/api/v1/projects/{project_id}/quality"): [
-        ("own or all", quality(""), (A401, 200, 200, 200, 200, A401)),
-        ("ann_b's", quality("?annotator=ann_b"), (A401, 404, 200, 200, 200, A401)),
+        ("own or all", quality(""), (A401, 200, 200, 200, 404, 200, 200, A401)),
+        ("ann_b's", quality("?annotator=ann_b"), (A401, 404, 200, 200, 404, 200, 200, A401)),
     ],
     ("DELETE", "/api/v1/tasks/{task_id}"): [
-        ("other", delete("other"), (A401, 404, 404, 404, 204, A401)),
-        ("deleted", delete("deleted"), (A401, 404, 404, 404, 404, A401)),
+        # members may not delete; the lead does (then it is gone for the admin too)
+        ("other", delete("other"), (A401, 403, 403, 403, 404, 204, 404, A401)),
+        ("deleted", delete("deleted"), (A401, 404, 404, 404, 404, 404, 404, A401)),
     ],
 }
 
@@ -265,6 +280,19 @@ def test_matrix(world: World) -> None:
                 if got != want:
                     failures.append(f"{method} {path} [{case}] as {role}: {got}, expected {want}")
     assert failures == []
+
+
+def test_each_sees_only_their_projects(world: World) -> None:
+    seen = {}
+    for name in ("ann_a", "rev", "lead", "outsider", "admin"):
+        p = world.people[name]
+        listed = p.client.get("/api/v1/projects", headers=p.headers()).json()
+        seen[name] = {(x["name"], x["role"]) for x in listed}
+    assert seen["ann_a"] == {("va", "annotator")}
+    assert seen["rev"] == {("va", "reviewer")}
+    assert seen["lead"] == {("va", "lead")}
+    assert seen["outsider"] == {("elsewhere", "lead")}
+    assert seen["admin"] == {("va", "admin"), ("elsewhere", "admin")}
 
 
 def test_batch_refuses_what_the_caller_cannot_see(world: World) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from app.sealed import HEADER, MAGIC, NONCE
 from app.server import models as m
 from app.server import security as sec
-from app.server.cli import export_records
+from app.server.export import export_records
 from app.server.importer import import_recordings
 from app.server.keys import FileKey, MasterKeyError, load_keys
 from app.server.storage import AudioStore

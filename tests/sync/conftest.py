@@ -117,15 +117,20 @@ class Server:
         return r.status_code
 
     def code(self, name: str) -> str:
-        """A code not used yet: codes are accepted once, so wait for the next step if needed."""
+        """A code not used yet: codes are accepted once, each step's, so the next step's is
+        taken when this one's is spent (the server accepts one step ahead), and only then is
+        there a wait."""
         used = getattr(self, "_used", {})
-        step = int(time.time() // 30)
-        if used.get(name, -1) >= step:
-            time.sleep(30 - time.time() % 30 + 0.2)
+        now = time.time()
+        step = int(now // 30)
+        if used.get(name, -1) >= step + 1 or (used.get(name, -1) >= step and now % 30 > 25):
+            time.sleep(30 * (used[name] + 1) - time.time() + 0.2)
             step = int(time.time() // 30)
+        elif used.get(name, -1) >= step:
+            step += 1
         used[name] = step
         self._used = used
-        return self.totp[name].now()
+        return self.totp[name].at(step * 30)
 
 
 def make_server(tmp: Path, recordings: int = 6, db: str | None = None) -> Server:
@@ -152,6 +157,8 @@ def make_server(tmp: Path, recordings: int = 6, db: str | None = None) -> Server
         "--conventions",
         str(tax / "earmark-conventions.json"),
     )
+    for name, role in (("ann_a", "annotator"), ("ann_b", "annotator"), ("rev", "reviewer")):
+        server.cli("project", "member", "add", "va", name, "--role", role)
     rec = tmp / "recordings"
     rec.mkdir()
     for k in range(recordings):

@@ -62,6 +62,7 @@ def test_a_server_with_several_projects_asks_which(qtbot, server: Server, tmp_pa
         "project", "create", "second", "--taxonomy", str(tax / "earmark-taxonomy.json"),
         "--conventions", str(tax / "earmark-conventions.json"),
     )  # fmt: skip
+    server.cli("project", "member", "add", "second", "ann_a", "--role", "annotator")
     client = Client.in_memory(server.url)
     client.login("ann_a", PASSWORD, server.code("ann_a"))
     offered: list[list[str]] = []
@@ -80,7 +81,8 @@ def test_a_server_with_several_projects_asks_which(qtbot, server: Server, tmp_pa
         QTimer.singleShot(100, lambda: pick("second"))
         chosen = choose_project(client)
         second = next(p.id for p in client.projects() if p.name == "second")
-        assert chosen == second and offered == [["second", "va"]]
+        assert chosen is not None and chosen.id == second and offered == [["second", "va"]]
+        assert chosen.role == "annotator"
         QTimer.singleShot(100, lambda: pick(None))
         assert choose_project(client) is None  # cancelled: nothing opens
     finally:

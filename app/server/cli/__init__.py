@@ -1,0 +1,84 @@
+"""earmark-server: the server's commands, one module for each part of the work.
+
+    setup      init, serve, keys rotate                      (app/server/cli/setup.py)
+    people     user add|list|disable|enable|role|reset-password|reset-totp,
+               project member add|remove|list                (app/server/cli/people.py)
+    projects   project create|review-policy|retention, import, export  (cli/projects.py)
+    privacy    customer forget, retention run, audit verify|show|heard|listened (privacy.py)
+
+Each module adds its parsers and says which function runs each command; the ones that need
+the database get a session, and every change they make is audited.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from app.server.db import data_dir, default_url, make_engine, sessions
+from app.server.keys import Keys, MasterKeyError, load_keys
+
+# (command, action) -> what runs it, with a session; set by the modules below
+Run = Callable[[Session, argparse.Namespace], int]
+ON_DB: dict[tuple[str, str | None], Run] = {}
+# commands that open what they need themselves (init and serve migrate, start processes)
+ON_URL: dict[str, Callable[[str, argparse.Namespace], int]] = {}
+
+
+def say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def keys_of(args: argparse.Namespace, create: bool = False) -> Keys:
+    return load_keys(args.key_file, data_dir(), create=create)
+
+
+def parser() -> argparse.ArgumentParser:
+    from app.server.cli import people, privacy, projects, setup
+
+    p = argparse.ArgumentParser(prog="earmark-server", description="The Earmark sync server.")
+    p.add_argument(
+        "--db",
+        default=None,
+        help="database URL (default: $EARMARK_SERVER_DB or SQLite in $EARMARK_SERVER_DATA)",
+    )
+    p.add_argument(
+        "--key-file",
+        type=Path,
+        default=None,
+        help="the master key, outside the data folder (default: $EARMARK_SERVER_KEY_FILE, "
+        "else ~/.config/earmark-server/master.key; init creates it)",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    project = sub.add_parser("project", help="projects and their members").add_subparsers(
+        dest="action", required=True
+    )
+    setup.add(sub)
+    people.add(sub, project)
+    projects.add(sub, project)
+    privacy.add(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    url = args.db or default_url()
+    try:
+        if args.command in ON_URL:
+            return ON_URL[args.command](url, args)
+        run = (
+            ON_DB.get((args.command, getattr(args, "action", None))) or ON_DB[(args.command, None)]
+        )
+        engine = make_engine(url)
+        try:
+            with sessions(engine)() as db:
+                return run(db, args)
+        finally:
+            engine.dispose()
+    except MasterKeyError as exc:
+        say(f"earmark-server: {exc}")
+        return 2

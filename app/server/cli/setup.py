@@ -1,0 +1,167 @@
+"""init, serve, keys rotate: the server brought up, run, and its master key rotated."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.server import models as m
+from app.server.audit import audit
+from app.server.cli import ON_DB, ON_URL, keys_of, say
+from app.server.db import data_dir, make_engine, migrate, sessions
+from app.server.keys import FileKey, Keys, key_file
+from app.server.limits import Limits
+from app.server.storage import AudioStore
+from app.server.upgrade import upgrade_store
+
+
+def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub.add_parser("init", help="create or upgrade the database (and make the master key)")
+    keys = sub.add_parser("keys", help="the master key").add_subparsers(
+        dest="action", required=True
+    )
+    rp = keys.add_parser("rotate", help="wrap every key and secret under a new master key")
+    rp.add_argument("--new-key-file", type=Path, required=True, help="created; must not exist")
+    sp = sub.add_parser("serve", help="run the HTTP API")
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8765)
+    sp.add_argument("--demo", action="store_true", help="no second factor (demo only)")
+    d = Limits()
+    sp.add_argument(
+        "--workers", type=int, default=1, help="server processes on this machine (default 1)"
+    )
+    sp.add_argument(
+        "--concurrency",
+        type=int,
+        default=d.concurrency,
+        help=f"requests each process handles at once (default {d.concurrency})",
+    )
+    sp.add_argument(
+        "--queue",
+        type=int,
+        default=d.queue,
+        help=f"requests that may wait for a place; more get 503 at once (default {d.queue})",
+    )
+    sp.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a reverse proxy whose X-Forwarded-For is believed (repeat; default: none)",
+    )
+    sp.add_argument(
+        "--queue-wait",
+        type=float,
+        default=d.wait_s,
+        help=f"seconds a request may wait for a place before 503 (default {d.wait_s:g})",
+    )
+    ON_URL["init"] = init
+    ON_URL["serve"] = serve
+    ON_DB[("keys", "rotate")] = lambda db, args: rotate(db, keys_of(args), args.new_key_file)
+
+
+def init(url: str, args: argparse.Namespace) -> int:
+    """The schema migrated, the master key made if there is none, older stores upgraded."""
+    migrate(url)
+    fresh = not key_file(args.key_file).exists()
+    keys = keys_of(args, create=True)
+    if fresh:
+        say(f"master key created at {key_file(args.key_file)}: back it up apart from the data")
+    engine = make_engine(url)
+    try:
+        done = upgrade_store(sessions(engine), AudioStore(data_dir() / "audio"), keys)
+    finally:
+        engine.dispose()
+    if any(done.values()):
+        say(f"upgraded: {done['recordings']} recording(s), {done['totp_secrets']} secret(s)")
+    say("database ready")
+    return 0
+
+
+def serve(url: str, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.server.asgi import SETTINGS, settings
+
+    limits = replace(
+        Limits(), concurrency=args.concurrency, queue=args.queue, wait_s=args.queue_wait
+    )
+    keys = keys_of(args)
+    engine = make_engine(url)
+    try:  # a store of an older version is brought up to date before anyone is served
+        upgrade_store(sessions(engine), AudioStore(data_dir() / "audio"), keys)
+    finally:
+        engine.dispose()
+    os.environ[SETTINGS] = settings(url, data_dir(), key_file(args.key_file), args.demo, limits)
+    threading.Thread(target=keep_retention, args=(url,), name="retention", daemon=True).start()
+    uvicorn.run(
+        "app.server.asgi:app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        access_log=False,
+        # X-Forwarded-For is believed only from the proxies named (uvicorn's default trusts
+        # any client on this machine, so anyone here could pose as any address)
+        proxy_headers=bool(args.trusted_proxy),
+        forwarded_allow_ips=args.trusted_proxy or [],
+    )
+    return 0
+
+
+RETENTION_EVERY_S = 3600.0
+
+
+def keep_retention(url: str) -> None:
+    """While serving: once an hour, what is past its project's retention period is erased (as
+    `earmark-server retention run` does from cron)."""
+    from app.server.db import wipe_freed
+    from app.server.erase import apply_retention
+
+    while True:
+        try:
+            engine = make_engine(url)
+            try:
+                with sessions(engine)() as db:
+                    if apply_retention(db, AudioStore(data_dir() / "audio")):
+                        db.commit()
+                        wipe_freed(db)
+                    else:
+                        db.commit()
+            finally:
+                engine.dispose()
+        except Exception:  # noqa: BLE001 - logged; the next hour tries again
+            logging.getLogger(__name__).exception("retention run failed")
+        time.sleep(RETENTION_EVERY_S)
+
+
+def rotate(db: Session, keys: Keys, new_file: Path) -> int:
+    """Every wrapped value unwrapped with the current key and wrapped under a new one, in one
+    transaction; the new key file is made first and named to the admin."""
+    new = FileKey.create(new_file)
+    n = 0
+    for t in db.scalars(select(m.Task).where(m.Task.audio_key.is_not(None))):
+        context = f"task:{t.id}"
+        t.audio_key = new.wrap(keys.unwrap(t.audio_key or b"", context), context)
+        n += 1
+    for u in db.scalars(select(m.User)):
+        context = f"totp:{u.id}"
+        u.totp_secret = Keys(new).wrap_text(keys.unwrap_text(u.totp_secret, context), context)
+        n += 1
+    audit(db, None, "key_rotation", "", values=n)
+    db.commit()
+    say(
+        f"{n} key(s) and secret(s) now wrapped under {new_file}. Point --key-file or "
+        "EARMARK_SERVER_KEY_FILE there and restart every server process; then destroy the old "
+        "key file (and its backups)."
+    )
+    return 0

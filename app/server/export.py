@@ -1,0 +1,59 @@
+"""What a project's export holds: one record per annotation, its final version (the
+reviewer's, when fixed) and its review; the server's own fields always win over a document's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.server import models as m
+
+
+def export_records(
+    db: Session, project: m.Project, accepted_only: bool
+) -> Iterator[dict[str, Any]]:
+    """One record per annotation: the final version (the reviewer's, when fixed) and its review."""
+    names = {u.id: u.username for u in db.scalars(select(m.User))}
+    latest: dict[str, tuple[m.Review, m.ReviewItem]] = {}
+    for rv, item in db.execute(
+        select(m.Review, m.ReviewItem)
+        .join(m.ReviewItem, m.Review.item_id == m.ReviewItem.id)
+        .where(m.ReviewItem.project_id == project.id)
+        .order_by(m.Review.created_at)
+    ):
+        latest[item.annotation_id] = (rv, item)
+    rows = db.execute(
+        select(m.Annotation, m.Task)
+        .join(m.Task)
+        .where(m.Task.project_id == project.id, m.Task.deleted.is_(False))
+        .order_by(m.Task.number)
+    )
+    for ann, task in rows:
+        reviewed = latest.get(ann.id)
+        if reviewed is not None and reviewed[1].submission != ann.submissions:
+            reviewed = None  # resubmitted since: that review is of an older version
+        outcome = reviewed[0].outcome if reviewed else None
+        if accepted_only and outcome not in ("accepted", "fixed"):
+            continue
+        doc = reviewed[0].doc if reviewed and outcome == "fixed" and reviewed[0].doc else ann.doc
+        yield {
+            **doc,  # first: the server's own fields below are never taken from a document
+            "task_id": task.id,
+            "item": task.number,
+            "annotation_id": ann.id,
+            "version": ann.version,
+            "asr": task.asr_text,
+            "duration_s": task.duration_s,
+            "review": None
+            if reviewed is None
+            else {
+                "outcome": outcome,
+                "reason": reviewed[0].reason,
+                "comment": reviewed[0].comment,
+                "reviewer": names.get(reviewed[0].reviewer_id, ""),
+                "annotator": names.get(ann.user_id, ""),
+            },
+        }
