@@ -6,12 +6,11 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import TextIO
 
-from app import __version__
+from app import __version__, formats
 from app.audio.load import AudioError
-from app.project import ProjectError, export_jsonl, export_nemo, import_source, open_project
-from app.store.db import Store, StoreError
+from app.project import ProjectError, export, import_source, open_project
+from app.store.db import StoreError
 from app.store.paths import resources_dir
 from app.syslibs import INSTALL_HINT, missing_packages, package_for_import_error
 
@@ -39,25 +38,44 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="open the review queue (a reviewer's default; an admin may review too)",
     )
-    o = sub.add_parser("open", help="open a folder of recordings or a JSONL manifest")
+    what = (
+        "a folder of recordings (TextGrid, EAF, VTT or SRT sidecars beside them are read), a"
+        " JSONL, NeMo, SLURP or MASSIVE manifest, a Label Studio export or a Kaldi data folder"
+    )
+    o = sub.add_parser("open", help="open recordings to annotate", description=f"Open {what}.")
     o.add_argument("path", nargs="?", type=Path, help="default: the bundled sample recordings")
     o.add_argument("--keys", choices=["default", "otranscribe"], help="key preset to use")
-    i = sub.add_parser("import", help="check and queue recordings without opening a window")
+    i = sub.add_parser(
+        "import", help="check and queue recordings without opening a window", description=what
+    )
     i.add_argument("path", type=Path)
+    for cmd in (o, i):
+        cmd.add_argument(
+            "--tier", help="the TextGrid or ELAN tier to read (default: the first with text)"
+        )
     e = sub.add_parser("export", help="write a project's annotations")
     e.add_argument("path", type=Path, help="the folder or manifest that was opened")
-    e.add_argument("--format", choices=["jsonl", "nemo"], default="jsonl")
-    e.add_argument("-o", "--output", type=Path, help="default: standard output")
-    e.add_argument("--all", action="store_true", help="include items not yet submitted (jsonl)")
+    e.add_argument("--format", choices=formats.FORMATS, default="jsonl")
+    e.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="a file (default: standard output); a folder for textgrid, eaf, vtt, srt, kaldi",
+    )
+    e.add_argument(
+        "--all", action="store_true", help="include items not yet submitted, as they would start"
+    )
     return p
 
 
-def cmd_import(path: Path) -> int:
+def cmd_import(path: Path, tier: str | None) -> int:
     project = open_project(path)
     try:
-        report = import_source(path, project.store)
+        report = import_source(path, project.store, tier)
     finally:
         project.store.close()
+    for line in report.notes:
+        _say(f"not kept: {line}")
     for r in report.refused:
         _say(f"refused: {r.name}: {r.reason}")
     _say(
@@ -70,21 +88,22 @@ def cmd_import(path: Path) -> int:
 def cmd_export(path: Path, fmt: str, output: Path | None, include_todo: bool) -> int:
     project = open_project(path)
     try:
-        if output is None:
-            n = _write(fmt, project.store, sys.stdout, include_todo)
+        if fmt in formats.FOLDERS:
+            n, notes = export(project.store, fmt, output, None, include_todo)
+        elif output is None:
+            n, notes = export(project.store, fmt, None, sys.stdout, include_todo)
         else:
             tmp = output.with_name(output.name + ".part")
             with tmp.open("w", encoding="utf-8") as f:
-                n = _write(fmt, project.store, f, include_todo)
+                n, notes = export(project.store, fmt, None, f, include_todo)
             tmp.replace(output)
     finally:
         project.store.close()
-    _say(f"exported {n} line(s) as {fmt}", err=True)
+    for line in notes:
+        _say(f"not written: {line}", err=True)
+    unit = "file(s)" if fmt in formats.FOLDERS and fmt != "kaldi" else "line(s)"
+    _say(f"exported {n} {unit} as {fmt}", err=True)
     return 0
-
-
-def _write(fmt: str, store: Store, out: TextIO, include_todo: bool) -> int:
-    return export_jsonl(store, out, include_todo) if fmt == "jsonl" else export_nemo(store, out)
 
 
 def _say(line: str, err: bool = False) -> None:
@@ -118,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "import":
-            return cmd_import(args.path)
+            return cmd_import(args.path, args.tier)
         if args.command == "export":
             return cmd_export(args.path, args.format, args.output, args.all)
         if args.command == "demo":
@@ -126,7 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "connect":
             return _launch("run_connect", args.server, args.user, args.review)
         path = getattr(args, "path", None)
-        return _launch("run_workstation", path or _samples(), getattr(args, "keys", None))
+        return _launch(
+            "run_workstation",
+            path or _samples(),
+            getattr(args, "keys", None),
+            getattr(args, "tier", None),
+        )
     except (ProjectError, StoreError, AudioError) as exc:
         _say(f"earmark: {exc}", err=True)
         return 2

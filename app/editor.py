@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from app.model import annotation as ops
 from app.model.annotation import Annotation, EditError, Status
-from app.model.task import Task
+from app.model.task import Task, fresh_annotation
 from app.store.db import Queue, Saved, SessionState, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -176,9 +176,7 @@ class Editor:
         if stored is None:
             self.rev, self.annotation = (
                 0,
-                ops.initial_annotation(
-                    task.duration_s, task.asr_text, task.predicted_intent, task.predicted_slots
-                ),
+                fresh_annotation(task),
             )
         else:
             self.rev, self.annotation = stored

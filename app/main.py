@@ -68,9 +68,10 @@ def build(
     preset: str | None = None,
     settings: Settings | None = None,
     open_pedal: Callable[[], PedalDevice | None] | None = open_hid_pedal,
+    tier: str | None = None,
 ) -> tuple[Controller, QtRunner]:
     """The window over a folder or manifest on this machine (local mode)."""
-    parts = _parts(open_project(source), preset, settings)
+    parts = _parts(open_project(source, tier), preset, settings)
     ctrl = Controller(*parts.controller_args())
     ctrl.actions.install(modes.local(ctrl))
     _pedals(ctrl, open_pedal)
@@ -185,10 +186,10 @@ def application() -> QApplication:
     return app
 
 
-def run_workstation(source: Path, preset: str | None = None) -> int:
+def run_workstation(source: Path, preset: str | None = None, tier: str | None = None) -> int:
     app = application()
     try:
-        ctrl, runner = build(source, preset)
+        ctrl, runner = build(source, preset, tier=tier)
     except ProjectError as exc:
         QMessageBox.critical(None, "Earmark cannot open this", str(exc))
         return 2

@@ -1,20 +1,19 @@
-"""Local projects: a folder of recordings or a JSONL manifest becomes a work queue; export."""
+"""Local projects: a folder of recordings (with sidecars), a manifest or an export of another
+tool becomes a work queue (app.formats reads them); export in any format it writes."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from app.audio.load import AUDIO_SUFFIXES, AudioError, check
-from app.model.annotation import Annotation, Status, initial_annotation
+from app import formats
+from app.audio.load import AudioError, check
+from app.model.annotation import Status
 from app.model.conventions import Conventions, load_conventions
-from app.model.manifest import ManifestEntry, parse_manifest
 from app.model.slots import words_of
-from app.model.task import Task
+from app.model.task import Task, fresh_annotation
 from app.model.taxonomy import Taxonomy, load_taxonomy
 from app.store.db import Store
 from app.store.paths import project_db, resources_dir
@@ -38,6 +37,7 @@ class ImportReport:
     accepted: list[Task] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the files held that was not kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,27 +47,17 @@ class Project:
     taxonomy: Taxonomy
     conventions: Conventions
     audio_key: bytes | None = None  # a server's recordings are sealed in the cache with it
+    tier: str | None = None  # the TextGrid or ELAN tier to read as the transcript
 
 
-def _entries(source: Path) -> tuple[list[ManifestEntry], list[Refusal]]:
-    if source.is_dir():
-        files = sorted(p for p in source.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
-        manifests = sorted(source.glob("*.jsonl"))
-        if manifests:
-            return _entries(manifests[0])
-        if not files:
-            raise ProjectError(f"{source} holds no recordings (WAV, FLAC, OGG or MP3).")
-        return [ManifestEntry(p.resolve()) for p in files], []
-    if source.suffix.lower() == ".jsonl":
-        entries, problems = parse_manifest(source)
-        return entries, [Refusal(f"{source.name} line {p.line}", p.message) for p in problems]
-    if source.suffix.lower() in AUDIO_SUFFIXES:
-        return [ManifestEntry(source.resolve())], []
-    raise ProjectError(
-        f"{source} is neither a folder of recordings nor a .jsonl manifest."
-        if source.exists()
-        else f"{source} does not exist."
-    )
+def _records(source: Path, tier: str | None) -> formats.Reading:
+    try:
+        reading = formats.read(source, tier)
+    except formats.FormatError as exc:
+        raise ProjectError(str(exc)) from None
+    if not reading.records and not reading.notes and source.is_dir():
+        raise ProjectError(f"{source} holds no recordings (WAV, FLAC, OGG or MP3).")
+    return reading
 
 
 def _project_file(source: Path, name: str) -> Path:
@@ -88,59 +78,73 @@ class Progress:
 Stamps = dict[str, tuple[tuple[int, int], tuple[int, int, float]]]
 
 
-def scan_source(source: Path, known: Stamps, progress: Progress | None = None) -> ImportReport:
-    """Validate every recording (off the GUI thread); unchanged files are not checked again."""
-    entries, refused = _entries(source)
-    report = ImportReport(refused=list(refused))
+def scan_source(
+    source: Path, known: Stamps, progress: Progress | None = None, tier: str | None = None
+) -> ImportReport:
+    """Validate every recording (off the GUI thread); unchanged files are not checked again.
+    Segments a file brought are fitted to the recording (what does not fit is said)."""
+    reading = _records(source, tier)
+    report = ImportReport(notes=reading.notes.lines())
     progress = progress or Progress()
-    progress.total = len(entries)
-    for k, e in enumerate(entries):
-        progress.done, progress.current = k, e.audio_path.name
+    progress.total = len(reading.records)
+    notes = formats.Notes()
+    for k, rec in enumerate(reading.records):
+        path = Path(rec.audio)
+        progress.done, progress.current = k, path.name
+        if not rec.audio:
+            continue  # a recording the file names only by a command (said in the notes)
+        if "://" in rec.audio:
+            report.refused.append(
+                Refusal(path.name, f"is at {rec.audio}; copy it beside the file that names it.")
+            )
+            continue
         try:
-            st = e.audio_path.stat()
+            st = path.stat()
             stamp = (st.st_size, st.st_mtime_ns)
-            seen = known.get(str(e.audio_path))
+            seen = known.get(str(path))
             if seen is not None and seen[0] == stamp:
                 sample_rate_hz, channels, duration_s = seen[1]
             else:
-                info = check(e.audio_path)
+                info = check(path)
                 sample_rate_hz, channels = info.sample_rate_hz, info.channels
                 duration_s = info.duration_s
         except AudioError as exc:
-            reason = str(exc).removeprefix(f"{e.audio_path.name}: ")
-            report.refused.append(Refusal(e.audio_path.name, reason))
+            report.refused.append(Refusal(path.name, str(exc).removeprefix(f"{path.name}: ")))
             continue
         except OSError as exc:
-            report.refused.append(Refusal(e.audio_path.name, f"cannot be read ({exc.strerror})."))
+            report.refused.append(Refusal(path.name, f"cannot be read ({exc.strerror})."))
             continue
-        report.stamps[str(e.audio_path)] = stamp
-        n_words = len(words_of(e.asr_text))
-        bad_slot = [s for s in e.predicted_slots if not 0 <= s.start_word < s.end_word <= n_words]
+        report.stamps[str(path)] = stamp
+        n_words = len(words_of(rec.asr))
+        bad_slot = [s for s in rec.asr_slots if not 0 <= s.start_word < s.end_word <= n_words]
         report.accepted.append(
             Task(
-                id=str(uuid.uuid5(uuid.NAMESPACE_URL, e.audio_path.as_uri())),
-                audio_path=str(e.audio_path),
+                id=str(uuid.uuid5(uuid.NAMESPACE_URL, path.as_uri())),
+                audio_path=str(path),
                 duration_s=duration_s,
                 sample_rate_hz=sample_rate_hz,
                 channels=channels,
-                asr_text=e.asr_text,
-                predicted_intent=e.predicted_intent,
-                predicted_slots=() if bad_slot else e.predicted_slots,
+                asr_text=rec.asr,
+                predicted_intent=rec.intent,
+                predicted_slots=() if bad_slot else rec.asr_slots,
                 position=k,
+                prefill=formats.fit(rec.segments, duration_s, path.name, notes),
+                prefill_flags=rec.flags,
             )
         )
-    progress.done = len(entries)
+    report.notes += notes.lines()
+    progress.done = len(reading.records)
     return report
 
 
-def import_source(source: Path, store: Store) -> ImportReport:
+def import_source(source: Path, store: Store, tier: str | None = None) -> ImportReport:
     """Scan and queue in one go, for the command line."""
-    report = scan_source(source, store.file_stamps())
+    report = scan_source(source, store.file_stamps(), tier=tier)
     store.upsert_tasks(report.accepted, report.stamps)
     return report
 
 
-def open_project(source: Path) -> Project:
+def open_project(source: Path, tier: str | None = None) -> Project:
     """The local store of a source, with its taxonomy and conventions (or the defaults)."""
     source = source.resolve()
     if not source.exists():
@@ -153,59 +157,31 @@ def open_project(source: Path) -> Project:
     except (ValueError, KeyError, OSError) as exc:
         store.close()
         raise ProjectError(f"The project's taxonomy or conventions file is invalid: {exc}") from exc
-    return Project(source, store, taxonomy, conventions)
+    return Project(source, store, taxonomy, conventions, tier=tier)
 
 
 # -- export -----------------------------------------------------------------------------------
-def _rows(store: Store, include_todo: bool) -> Iterator[tuple[Task, Annotation]]:
+def items(store: Store, include_todo: bool = False) -> list[formats.Item]:
+    """Annotated recordings (with the not yet annotated, as they would start, if asked)."""
     done = store.annotations()
+    out = []
     for t in store.tasks():
-        if t.id in done:
-            a = done[t.id][1]
-        elif include_todo:
-            a = initial_annotation(t.duration_s, t.asr_text, t.predicted_intent, t.predicted_slots)
-        else:
-            continue
+        a = done[t.id][1] if t.id in done else fresh_annotation(t)
         if include_todo or a.status != Status.TODO:
-            yield t, a
+            out.append(formats.Item(t.id, t.audio_path, t.duration_s, a, t.asr_text))
+    return out
 
 
-def export_jsonl(store: Store, out: TextIO, include_todo: bool = False) -> int:
-    """One line per recording, in the schema documented in README.md."""
-    n = 0
-    for t, a in _rows(store, include_todo):
-        doc: dict[str, Any] = {
-            "id": t.id,
-            "audio": t.audio_path,
-            "duration_s": round(t.duration_s, 6),
-            "asr": t.asr_text,
-            "transcript": a.transcript,
-            **a.to_json(),
-        }
-        for seg in doc["segments"]:
-            words = seg["text"].split()
-            for s in seg["slots"]:
-                s["text"] = " ".join(words[s["start_word"] : s["end_word"]])
-        out.write(json.dumps(doc, ensure_ascii=False) + "\n")
-        n += 1
-    return n
-
-
-def export_nemo(store: Store, out: TextIO) -> int:
-    """NeMo ASR manifest: submitted items only, one line per segment with text."""
-    n = 0
-    for t, a in _rows(store, include_todo=False):
-        if a.status != Status.SUBMITTED:
-            continue
-        for seg in a.segments:
-            if not seg.text.strip():
-                continue
-            row = {
-                "audio_filepath": t.audio_path,
-                "offset": round(seg.start_s, 6),
-                "duration": round(seg.duration_s, 6),
-                "text": seg.text.strip(),
-            }
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            n += 1
-    return n
+def export(
+    store: Store, fmt: str, target: Path | None, out: TextIO | None, include_todo: bool = False
+) -> tuple[int, list[str]]:
+    """Write the project as `fmt`; how many lines or files, and what the format cannot hold."""
+    chosen = items(store, include_todo)
+    if fmt != "jsonl" and not include_todo:  # a skipped item is in Earmark's own export only
+        chosen = [i for i in chosen if i.annotation.status == Status.SUBMITTED]
+    notes = formats.Notes()
+    try:
+        n = formats.write(fmt, chosen, target, out, notes)
+    except formats.FormatError as exc:
+        raise ProjectError(str(exc)) from None
+    return n, notes.lines()

@@ -58,6 +58,7 @@ class TaskOut(BaseModel):
     predicted_intent: str | None
     predicted_slots: list[SlotOut]
     lease_expires_at: float | None
+    prefill: Prefill | None = None  # what a file brought; the annotation starts from it
 
 
 # -- limits a server holds every client to (the README lists them) ----------------------------
@@ -104,6 +105,14 @@ class SegmentDoc(BaseModel):
         if self.end_s < self.start_s:
             raise ValueError("a segment ends after it starts")
         return self
+
+
+class Prefill(BaseModel):
+    """Segments and flags an imported file brought with a recording."""
+
+    model_config = ConfigDict(extra="forbid")
+    segments: list[SegmentDoc] = Field(default_factory=list, max_length=SEGMENTS_MAX)
+    flags: list[FlagName] = Field(default_factory=list, max_length=5)
 
 
 class AnnotationDoc(BaseModel):
@@ -263,3 +272,6 @@ class QualityOut(BaseModel):
     project: Figures
     annotators: dict[str, Figures]  # by user name
     intent_confusion: Confusion
+
+
+TaskOut.model_rebuild()  # its prefill is declared below it

@@ -1,4 +1,7 @@
-"""Open the workstation on the samples, do a little work, and save a screenshot (for review)."""
+"""Open the workstation on the samples (or on SOURCE), and save a screenshot (for review).
+
+screenshot.py [OUT.png] [SOURCE]
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from app.store.paths import resources_dir
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "earmark.png")
     app = QApplication(sys.argv)
-    ctrl, runner = build(resources_dir() / "samples")
+    source = Path(sys.argv[2]) if len(sys.argv) > 2 else resources_dir() / "samples"
+    ctrl, runner = build(source)
     ctrl.window.show()
     ctrl.start()
 

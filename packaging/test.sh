@@ -11,6 +11,9 @@ bash packaging/venv.sh --dev
 # user (peer authentication: no password anywhere).
 bash packaging/start-postgres.sh
 export EARMARK_TEST_PG=/var/run/postgresql
+# A real Label Studio, in its own environment, for the bridge tests (they start it themselves).
+bash packaging/label-studio.sh
+export EARMARK_TEST_LABEL_STUDIO="$PWD/.venv-label-studio/bin/label-studio"
 # The tests start their own PulseAudio null sink (tests/conftest.py); the keyring tests use a
 # real Secret Service: gnome-keyring in a private D-Bus session, its login keyring unlocked
 # with a random password made here and kept nowhere.

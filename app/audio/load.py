@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -11,21 +12,11 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
-ALLOWED_FORMATS = {"WAV", "FLAC", "OGG", "MP3", "AIFF", "W64", "RF64"}
-ALLOWED_SUBTYPES = {
-    "PCM_16",
-    "PCM_24",
-    "PCM_32",
-    "PCM_U8",
-    "PCM_S8",
-    "FLOAT",
-    "DOUBLE",
-    "ULAW",
-    "ALAW",
-    "VORBIS",
-    "OPUS",
-    "MPEG_LAYER_III",
-}
+from app.audio.quiet import c_stderr_to_log
+
+# libsndfile's names; WAVEX is WAV with WAVE_FORMAT_EXTENSIBLE (24-bit, multichannel), as
+# sox, Audition and field recorders write it. Every sample encoding libsndfile decodes is taken.
+ALLOWED_FORMATS = {"WAV", "WAVEX", "FLAC", "OGG", "MP3", "AIFF", "W64", "RF64"}
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".w64"}
 MAX_CHANNELS = 8
 MIN_RATE_HZ, MAX_RATE_HZ = 4_000, 192_000
@@ -105,15 +96,17 @@ def probe(path: Path, stream: BinaryIO | None = None) -> AudioInfo:
     if (path.stat().st_size if stream is None else stream.seek(0, 2)) == 0:
         raise EmptyAudio(f"{name}: the file is empty (0 bytes).")
     try:
-        info = sf.info(str(path) if stream is None else _rewound(stream))
+        with c_stderr_to_log(name):
+            info = sf.info(str(path) if stream is None else _rewound(stream))
     except (sf.LibsndfileError, RuntimeError) as exc:
         # libsndfile says "file does not exist" for garbage; it does exist, so say what is true
         raise UnreadableAudio(
             f"{name}: not a recording Earmark can read: damaged, or not audio at all."
         ) from exc
-    if info.format not in ALLOWED_FORMATS or info.subtype not in ALLOWED_SUBTYPES:
+    if info.format not in ALLOWED_FORMATS:
         raise UnsupportedFormat(
-            f"{name}: {info.format}/{info.subtype} is not supported; use WAV, FLAC, OGG or MP3."
+            f"{name}: {info.format_info or info.format} is not a format Earmark opens; "
+            "convert it to WAV, FLAC, OGG or MP3."
         )
     if not 1 <= info.channels <= MAX_CHANNELS:
         raise TooManyChannels(
@@ -126,7 +119,8 @@ def probe(path: Path, stream: BinaryIO | None = None) -> AudioInfo:
         )
     if info.frames <= 0:
         raise EmptyAudio(f"{name}: the recording holds no audio.")
-    return AudioInfo(path, info.samplerate, info.channels, info.frames, info.format, info.subtype)
+    family = "WAV" if info.format == "WAVEX" else info.format
+    return AudioInfo(path, info.samplerate, info.channels, info.frames, family, info.subtype)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +179,11 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+def decoder_quiet(info: AudioInfo) -> AbstractContextManager[None]:
+    """Around decoding: libmpg123's diagnostics go to the log (other decoders are quiet)."""
+    return c_stderr_to_log(info.path.name) if info.format == "MP3" else nullcontext()
+
+
 INTEGER_PCM = {"PCM_16", "PCM_24", "PCM_32", "PCM_U8", "PCM_S8"}
 CHECK_BLOCK_FRAMES = 1 << 16
 
@@ -208,17 +207,18 @@ def check(path: Path, stream: BinaryIO | None = None) -> AudioInfo:
         return info
     frames = 0
     try:
-        for block in sf.blocks(
-            str(path) if stream is None else _rewound(stream),
-            blocksize=CHECK_BLOCK_FRAMES,
-            dtype="float32",
-            always_2d=True,
-        ):
-            if not np.isfinite(block).all():
-                raise CorruptSamples(
-                    f"{name}: the audio contains invalid values (NaN or infinity)."
-                )
-            frames += len(block)
+        with decoder_quiet(info):
+            for block in sf.blocks(
+                str(path) if stream is None else _rewound(stream),
+                blocksize=CHECK_BLOCK_FRAMES,
+                dtype="float32",
+                always_2d=True,
+            ):
+                if not np.isfinite(block).all():
+                    raise CorruptSamples(
+                        f"{name}: the audio contains invalid values (NaN or infinity)."
+                    )
+                frames += len(block)
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise UnreadableAudio(f"{name}: decoding failed part-way ({exc}).") from None
     if frames == 0:
@@ -245,7 +245,8 @@ def load(
             "download it again."
         )
     try:
-        data, _ = sf.read(str(path), dtype="float32", always_2d=True)
+        with decoder_quiet(info):
+            data, _ = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise UnreadableAudio(f"{name}: decoding failed part-way ({exc}).") from None
     samples: npt.NDArray[np.float32] = np.ascontiguousarray(data)

@@ -17,7 +17,14 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
-from app.audio.load import AudioError, AudioInfo, UnreadableAudio, check, wav_data_chunk
+from app.audio.load import (
+    AudioError,
+    AudioInfo,
+    UnreadableAudio,
+    check,
+    decoder_quiet,
+    wav_data_chunk,
+)
 from app.audio.vault import VaultError, VaultFrames, VaultReader, is_vault
 
 F32 = npt.NDArray[np.float32]
@@ -131,7 +138,7 @@ def _decode_to_cache(
         part = target.with_suffix(".part")
         done = 0
         try:
-            with part.open("wb") as out:
+            with part.open("wb") as out, decoder_quiet(info):
                 for block in sf.blocks(
                     str(path), blocksize=DECODE_BLOCK_FRAMES, dtype="float32", always_2d=True
                 ):
@@ -167,7 +174,8 @@ def _vault_source(path: Path, key: bytes) -> AudioSource:
             src = SourceInfo(path, info.sample_rate_hz, info.channels, frames)
             return AudioSource(src, cast(np.ndarray, view), scale, offset)
     try:
-        samples, _ = sf.read(_rewind(stream), dtype="float32", always_2d=True)
+        with decoder_quiet(info):
+            samples, _ = sf.read(_rewind(stream), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise reader.failure or UnreadableAudio(
             f"{path.name}: decoding failed part-way ({exc})."

@@ -66,18 +66,7 @@ class Annotation:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "segments": [
-                {
-                    "start_s": round(s.start_s, 6),
-                    "end_s": round(s.end_s, 6),
-                    "text": s.text,
-                    "slots": [
-                        {"type": x.type, "start_word": x.start_word, "end_word": x.end_word}
-                        for x in s.slots
-                    ],
-                }
-                for s in self.segments
-            ],
+            "segments": segments_to_json(self.segments),
             "intent": self.intent,
             "flags": sorted(f.value for f in self.flags),
             "status": self.status.value,
@@ -89,18 +78,7 @@ class Annotation:
     @staticmethod
     def from_json(data: dict[str, Any]) -> Annotation:
         return Annotation(
-            segments=tuple(
-                Segment(
-                    float(s["start_s"]),
-                    float(s["end_s"]),
-                    str(s.get("text", "")),
-                    tuple(
-                        Slot(str(x["type"]), int(x["start_word"]), int(x["end_word"]))
-                        for x in s.get("slots", [])
-                    ),
-                )
-                for s in data["segments"]
-            ),
+            segments=segments_from_json(data["segments"]),
             intent=data.get("intent"),
             flags=frozenset(Flag(f) for f in data.get("flags", [])),
             status=Status(data.get("status", "todo")),
@@ -115,11 +93,45 @@ def initial_annotation(
     asr_text: str = "",
     predicted_intent: str | None = None,
     predicted_slots: tuple[Slot, ...] = (),
+    prefill: tuple[Segment, ...] = (),
+    prefill_flags: frozenset[Flag] = frozenset(),
 ) -> Annotation:
-    """One segment over the whole recording, pre-filled from the ASR hypothesis and prediction."""
+    """The segments a file brought, or one segment over the whole recording pre-filled from the
+    ASR hypothesis; the predicted intent; flags a file brought."""
     return Annotation(
-        segments=(Segment(0.0, duration_s, asr_text, predicted_slots),),
+        segments=prefill or (Segment(0.0, duration_s, asr_text, predicted_slots),),
         intent=predicted_intent,
+        flags=prefill_flags,
+    )
+
+
+def segments_to_json(segments: tuple[Segment, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "start_s": round(s.start_s, 6),
+            "end_s": round(s.end_s, 6),
+            "text": s.text,
+            "slots": [
+                {"type": x.type, "start_word": x.start_word, "end_word": x.end_word}
+                for x in s.slots
+            ],
+        }
+        for s in segments
+    ]
+
+
+def segments_from_json(rows: list[dict[str, Any]]) -> tuple[Segment, ...]:
+    return tuple(
+        Segment(
+            float(s["start_s"]),
+            float(s["end_s"]),
+            str(s.get("text", "")),
+            tuple(
+                Slot(str(x["type"]), int(x["start_word"]), int(x["end_word"]))
+                for x in s.get("slots", [])
+            ),
+        )
+        for s in rows
     )
 
 

@@ -65,12 +65,17 @@ def erase(db: Session, store: AudioStore, task: m.Task) -> None:
         execution_options=quick,
     )
     db.execute(delete(m.Annotation).where(m.Annotation.task_id == task.id), execution_options=quick)
+    db.execute(
+        delete(m.LabelStudioLink).where(m.LabelStudioLink.task_id == task.id),
+        execution_options=quick,
+    )
     db.execute(  # what the feed said of it (reviews carry comments); the tombstones come below
         delete(m.Change).where(m.Change.task_id == task.id), execution_options=quick
     )
     store.delete(task.id)
     task.audio_key, task.deleted = None, True
     task.asr_text, task.predicted_intent, task.predicted_slots = "", None, []
+    task.prefill = {}
     task.customer, task.audio_sha256 = "", ""
     task.leased_by, task.lease_expires_at = None, None
     for uid in sorted(holders):

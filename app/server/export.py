@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import formats
+from app.model.annotation import Annotation
 from app.server import models as m
 
 
@@ -57,3 +59,15 @@ def export_records(
                 "annotator": names.get(ann.user_id, ""),
             },
         }
+
+
+def item_of(record: dict[str, Any]) -> formats.Item:
+    """An export record as a formats item. The server keeps no file names: a recording is
+    named by its item number (`item-17`), as the workstation shows it."""
+    return formats.Item(
+        id=record["task_id"],
+        audio=f"item-{record['item']}",
+        duration_s=float(record["duration_s"]),
+        annotation=Annotation.from_json(record),
+        asr=record["asr"],
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,14 +12,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audio.load import AUDIO_SUFFIXES, AudioError, check
-from app.model.slots import words_of
+from app import formats
+from app.audio.load import AudioError, check
+from app.model.annotation import segments_to_json
+from app.protocol import Prefill, SegmentDoc
 from app.server import models as m
 from app.server.audit import audit
 from app.server.keys import Keys
 from app.server.storage import AudioStore
 
-ALLOWED = {"audio", "customer_id", "asr", "intent", "slots"}  # everything else is dropped
+# What a file may bring in (app.formats.Record): the recording, the customer's id (made a
+# pseudonym here), a hypothesis, an intent, slots, segments and flags. Nothing else a file holds
+# is read at all, so no other field can reach the database.
 
 
 def pseudonym(key: bytes, customer_id: str) -> str:
@@ -38,44 +41,8 @@ class ImportResult:
     imported: int = 0
     skipped_by_sampling: int = 0
     refused: list[str] = field(default_factory=list)
-
-
-def _rows(path: Path) -> list[dict[str, Any]]:
-    if path.is_dir():
-        return [
-            {"audio": str(p), "customer_id": p.stem}
-            for p in sorted(path.rglob("*"))
-            if p.suffix.lower() in AUDIO_SUFFIXES
-        ]
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            raw = json.loads(line)
-            row = {k: v for k, v in raw.items() if k in ALLOWED}
-            row["audio"] = str((path.parent / str(row.get("audio", ""))).resolve())
-            rows.append(row)
-    return rows
-
-
-def _slots(raw: Any, asr: str) -> list[dict[str, Any]]:
-    words = [w.lower() for w in words_of(asr)]
-    out = []
-    for s in raw or []:
-        if "start_word" in s:
-            out.append(
-                {
-                    "type": str(s["type"]),
-                    "start_word": int(s["start_word"]),
-                    "end_word": int(s["end_word"]),
-                }
-            )
-            continue
-        want = [w.lower() for w in str(s.get("text", "")).split()]
-        for k in range(len(words) - len(want) + 1):
-            if want and words[k : k + len(want)] == want:
-                out.append({"type": str(s["type"]), "start_word": k, "end_word": k + len(want)})
-                break
-    return out
+    notes: list[str] = field(default_factory=list)  # what the files held that was not kept
+    created: dict[str, str] = field(default_factory=dict)  # a record's source key -> task id
 
 
 def import_recordings(
@@ -86,16 +53,24 @@ def import_recordings(
     path: Path,
     rate: float = 1.0,
     actor: str | None = None,
+    tier: str | None = None,
 ) -> ImportResult:
     """Each recording checked in bounded memory, then sealed as it is read (never whole in
-    memory); its key kept wrapped under the master key."""
-    result = ImportResult()
+    memory); its key kept wrapped under the master key. `path` is anything app.formats reads."""
+    reading = formats.read(path, tier)
+    result = ImportResult(notes=reading.notes.lines())
+    notes = formats.Notes()
     number = int(
         db.scalar(select(func.max(m.Task.number)).where(m.Task.project_id == project.id)) or 0
     )
-    for row in _rows(path):
-        audio = Path(row["audio"])
-        customer = str(row.get("customer_id") or audio.stem)
+    for rec in reading.records:
+        if not rec.audio:
+            continue  # named only by a command (said in the notes)
+        if "://" in rec.audio:
+            result.refused.append(f"{rec.audio}: not a file here; download it first.")
+            continue
+        audio = Path(rec.audio)
+        customer = rec.customer_id or audio.stem
         if not sampled(project.pseudonym_key, customer, rate):
             result.skipped_by_sampling += 1
             continue
@@ -104,7 +79,11 @@ def import_recordings(
         except AudioError as exc:
             result.refused.append(str(exc))
             continue
-        asr = str(row.get("asr") or "")
+        try:
+            prefill = _prefill(rec, info.duration_s, audio.name, notes)
+        except ValueError as exc:
+            result.refused.append(f"{audio.name}: what its file brought is out of bounds ({exc})")
+            continue
         number += 1
         task = m.Task(
             project_id=project.id,
@@ -114,15 +93,21 @@ def import_recordings(
             duration_s=info.duration_s,
             sample_rate_hz=info.sample_rate_hz,
             channels=info.channels,
-            asr_text=asr,
-            predicted_intent=row.get("intent"),
-            predicted_slots=_slots(row.get("slots"), asr),
+            asr_text=rec.asr,
+            predicted_intent=rec.intent,
+            predicted_slots=[
+                {"type": x.type, "start_word": x.start_word, "end_word": x.end_word}
+                for x in rec.asr_slots
+            ],
+            prefill=prefill,
         )
         db.add(task)
         db.flush()
         key, task.audio_sha256 = store.put_file(task.id, audio)
         task.audio_key = keys.wrap(key, f"task:{task.id}")
         result.imported += 1
+        if rec.key:
+            result.created[rec.key] = task.id
     audit(
         db,
         actor,
@@ -132,4 +117,19 @@ def import_recordings(
         sampled_out=result.skipped_by_sampling,
         refused=len(result.refused),
     )
+    result.notes += notes.lines()
     return result
+
+
+def _prefill(
+    rec: formats.Record, duration_s: float, name: str, notes: formats.Notes
+) -> dict[str, Any]:
+    """Segments fitted to the recording, through the protocol's limits (as a put would be)."""
+    segments = formats.fit(rec.segments, duration_s, name, notes)
+    if not segments and not rec.flags:
+        return {}
+    doc = Prefill(
+        segments=[SegmentDoc(**s) for s in segments_to_json(segments)],
+        flags=sorted(f.value for f in rec.flags),
+    )
+    return doc.model_dump()

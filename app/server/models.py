@@ -82,6 +82,8 @@ class Task(Base):
     asr_text: Mapped[str] = mapped_column(Text, default="")
     predicted_intent: Mapped[str | None] = mapped_column(String(100), nullable=True)
     predicted_slots: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # segments and flags a file brought (protocol.Prefill): the annotation starts from them
+    prefill: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     leased_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     lease_expires_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -204,3 +206,16 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class LabelStudioLink(Base):
+    """A task pulled from a Label Studio project, and what was last pushed back to it."""
+
+    __tablename__ = "label_studio_links"
+    __table_args__ = (UniqueConstraint("origin", "ls_project", "ls_task", name="uq_ls_task"),)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id"), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(300))  # scheme://host:port of the Label Studio
+    ls_project: Mapped[int] = mapped_column(Integer)
+    ls_task: Mapped[int] = mapped_column(Integer)
+    ls_annotation: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pushed: Mapped[str] = mapped_column(String(64), default="")  # hash of the result sent

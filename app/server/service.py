@@ -21,6 +21,7 @@ from app.protocol import (
     BatchResult,
     Change,
     ChangesPage,
+    Prefill,
     SlotOut,
     TaskOut,
 )
@@ -64,6 +65,7 @@ def task_out(t: m.Task) -> TaskOut:
         predicted_intent=t.predicted_intent,
         predicted_slots=[SlotOut(**s) for s in t.predicted_slots],
         lease_expires_at=t.lease_expires_at,
+        prefill=Prefill.model_validate(t.prefill) if t.prefill else None,
     )
 
 

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.model.annotation import Annotation
+from app.model.annotation import (
+    Annotation,
+    Flag,
+    Segment,
+    segments_from_json,
+    segments_to_json,
+)
 from app.model.slots import Slot
 from app.model.task import Task
 
@@ -41,7 +47,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     predicted_slots TEXT NOT NULL DEFAULT '[]',
     size_bytes INTEGER NOT NULL DEFAULT -1,
     mtime_ns INTEGER NOT NULL DEFAULT -1,
-    title TEXT NOT NULL DEFAULT ''
+    title TEXT NOT NULL DEFAULT '',
+    prefill TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS annotations (
     task_id TEXT PRIMARY KEY REFERENCES tasks(id),
@@ -152,8 +159,11 @@ class Store:
             for stmt in SCHEMA.split(";"):
                 if stmt.strip():
                     c.execute(stmt)
-            if "title" not in {r[1] for r in c.execute("PRAGMA table_info(tasks)")}:
+            columns = {r[1] for r in c.execute("PRAGMA table_info(tasks)")}
+            if "title" not in columns:
                 c.execute("ALTER TABLE tasks ADD COLUMN title TEXT NOT NULL DEFAULT ''")
+            if "prefill" not in columns:
+                c.execute("ALTER TABLE tasks ADD COLUMN prefill TEXT NOT NULL DEFAULT '{}'")
             c.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)",
                 (str(SCHEMA_VERSION),),
@@ -230,7 +240,7 @@ class Store:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, audio_path, duration_s, sample_rate_hz, channels, asr_text,"
-                " predicted_intent, predicted_slots, position, title FROM tasks"
+                " predicted_intent, predicted_slots, position, title, prefill FROM tasks"
                 " ORDER BY position, id"
             ).fetchall()
         return [
@@ -245,6 +255,7 @@ class Store:
                 tuple(Slot(str(a), int(b), int(e)) for a, b, e in json.loads(r[7])),
                 r[8],
                 r[9],
+                *_prefill(r[10]),
             )
             for r in rows
         ]
@@ -317,17 +328,25 @@ class Store:
         )
 
 
+def _prefill(raw: str) -> tuple[tuple[Segment, ...], frozenset[Flag]]:
+    data = json.loads(raw or "{}")
+    return segments_from_json(data.get("segments", [])), frozenset(
+        Flag(f) for f in data.get("flags", [])
+    )
+
+
 def upsert_task(c: sqlite3.Connection, t: Task, size: int, mtime: int) -> None:
     c.execute(
         "INSERT INTO tasks(id, position, audio_path, duration_s, sample_rate_hz,"
-        " channels, asr_text, predicted_intent, predicted_slots, size_bytes, mtime_ns, title)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " channels, asr_text, predicted_intent, predicted_slots, size_bytes, mtime_ns, title,"
+        " prefill) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(id) DO UPDATE SET position=excluded.position,"
         " duration_s=excluded.duration_s, sample_rate_hz=excluded.sample_rate_hz,"
         " channels=excluded.channels, asr_text=excluded.asr_text,"
         " predicted_intent=excluded.predicted_intent,"
         " predicted_slots=excluded.predicted_slots,"
-        " size_bytes=excluded.size_bytes, mtime_ns=excluded.mtime_ns, title=excluded.title",
+        " size_bytes=excluded.size_bytes, mtime_ns=excluded.mtime_ns, title=excluded.title,"
+        " prefill=excluded.prefill",
         (
             t.id,
             t.position,
@@ -341,6 +360,12 @@ def upsert_task(c: sqlite3.Connection, t: Task, size: int, mtime: int) -> None:
             size,
             mtime,
             t.title,
+            json.dumps(
+                {
+                    "segments": segments_to_json(t.prefill),
+                    "flags": sorted(f.value for f in t.prefill_flags),
+                }
+            ),
         ),
     )
 

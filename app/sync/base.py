@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.audio.vault import SUFFIX, opens_with, seal
-from app.model.annotation import Annotation
+from app.model.annotation import Annotation, Flag, segments_from_json
 from app.model.slots import Slot
 from app.model.task import Task
 from app.protocol import ChangesPage, TaskOut
@@ -155,4 +155,8 @@ def task_from(t: TaskOut, local_id: str, audio: Path, who: str = "") -> Task:
         predicted_slots=tuple(Slot(s.type, s.start_word, s.end_word) for s in t.predicted_slots),
         position=t.number,
         title=f"{title} · {who}" if who else title,
+        prefill=segments_from_json([s.model_dump() for s in t.prefill.segments])
+        if t.prefill
+        else (),
+        prefill_flags=frozenset(Flag(f) for f in t.prefill.flags) if t.prefill else frozenset(),
     )

@@ -161,8 +161,9 @@ class Controller(QObject):
             return
         self.scan = Progress()
         source, store, scan = self.project.source, self.editor.store, self.scan
+        tier = self.project.tier
         self.runner.background(
-            lambda: scan_source(source, store.file_stamps(), scan),
+            lambda: scan_source(source, store.file_stamps(), scan, tier),
             self._scanned,
             self._scan_failed,
         )
@@ -196,10 +197,17 @@ class Controller(QObject):
             self.window.show_banner(
                 f"{len(report.refused)} file(s) left out of the queue: {names}{more}"
             )
+        kept = ""
+        if report.notes:
+            kept = f" Not kept from the files: {report.notes[0]}" + (
+                f" (and {len(report.notes) - 1} more; `earmark import` lists them)"
+                if len(report.notes) > 1
+                else ""
+            )
         if not self.editor.tasks:
-            self.window.say("No recordings in this project.", error=True)
+            self.window.say("No recordings in this project." + kept, error=True)
         else:
-            self.window.say(f"{len(self.editor.tasks)} recording(s) in the queue.")
+            self.window.say(f"{len(self.editor.tasks)} recording(s) in the queue.{kept}")
 
     def _scan_failed(self, exc: BaseException) -> None:
         self.scan = None

@@ -1,11 +1,17 @@
 """A deliberately broken server for the crash harness: it applies every put it gets as a new
 version, without asking whether it is the same put again, so a put retried after a lost answer
-counts twice. The harness must report edits applied twice with it."""
+counts twice. The harness must report edits applied twice with it.
+
+A SIGKILL lands between the commit and the answer only by chance, so this fake also dies once,
+right after committing its second batch: that answer is surely lost and its retry surely comes
+(left to chance, the broken variant once went uncaught on CI)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +21,8 @@ from app.protocol import AnnotationPut, BatchResult
 from app.server import models as m
 from app.server import service
 from app.server.cli import main
+
+_calls = 0
 
 
 def fake_put_many_applying_blindly(
@@ -37,6 +45,13 @@ def fake_put_many_applying_blindly(
             db.add(row)
         row.version, row.doc = row.version + 1, doc
         result.stored[ann_id] = put.base_version + 1  # what the client expects to hear
+    global _calls
+    _calls += 1
+    died = Path(os.environ["EARMARK_SERVER_DATA"]) / "fake-died-once"
+    if _calls == 2 and not died.exists():
+        db.commit()
+        died.touch()
+        os._exit(1)  # stored, and the answer never leaves
     return result
 
 

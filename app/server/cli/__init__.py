@@ -5,6 +5,7 @@
                project member add|remove|list                (app/server/cli/people.py)
     projects   project create|review-policy|retention, import, export  (cli/projects.py)
     privacy    customer forget, retention run, audit verify|show|heard|listened (privacy.py)
+    bridge     label-studio pull|push                        (app/server/cli/bridge.py)
 
 Each module adds its parsers and says which function runs each command; the ones that need
 the database get a session, and every change they make is audited.
@@ -38,7 +39,7 @@ def keys_of(args: argparse.Namespace, create: bool = False) -> Keys:
 
 
 def parser() -> argparse.ArgumentParser:
-    from app.server.cli import people, privacy, projects, setup
+    from app.server.cli import bridge, people, privacy, projects, setup
 
     p = argparse.ArgumentParser(prog="earmark-server", description="The Earmark sync server.")
     p.add_argument(
@@ -61,6 +62,7 @@ def parser() -> argparse.ArgumentParser:
     people.add(sub, project)
     projects.add(sub, project)
     privacy.add(sub)
+    bridge.add(sub)
     return p
 
 

@@ -12,12 +12,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import formats
 from app.protocol import ReasonCode, ReviewPolicy
 from app.server import models as m
 from app.server.audit import audit
 from app.server.cli import ON_DB, keys_of, say
 from app.server.db import data_dir
-from app.server.export import export_records
+from app.server.export import export_records, item_of
 from app.server.importer import import_recordings
 from app.server.review import policy_of
 from app.server.storage import AudioStore
@@ -33,16 +34,30 @@ def add(
     cp.add_argument("--conventions", type=Path, required=True)
     imp = sub.add_parser("import", help="import recordings into a project")
     imp.add_argument("project")
-    imp.add_argument("path", type=Path, help="a folder of recordings or a JSONL manifest")
+    imp.add_argument(
+        "path",
+        type=Path,
+        help="a folder of recordings (with TextGrid, EAF, VTT or SRT sidecars), a JSONL, NeMo,"
+        " SLURP or MASSIVE manifest, a Label Studio export or a Kaldi data folder",
+    )
+    imp.add_argument("--tier", help="the TextGrid or ELAN tier to read as the transcript")
     imp.add_argument(
         "--sample",
         type=float,
         default=1.0,
         help="share of customers to keep, e.g. 0.02 (default: all)",
     )
-    exp = sub.add_parser("export", help="write a project's annotations as JSONL")
+    exp = sub.add_parser("export", help="write a project's annotations")
     exp.add_argument("project")
-    exp.add_argument("-o", "--output", type=Path)
+    exp.add_argument(
+        "-o", "--output", type=Path, help="a file; a folder for textgrid, eaf, vtt, srt, kaldi"
+    )
+    exp.add_argument(
+        "--format",
+        choices=formats.FORMATS,
+        default="jsonl",
+        help="jsonl (default) carries reviews and versions; the others the annotation only",
+    )
     exp.add_argument(
         "--accepted-only",
         action="store_true",
@@ -119,10 +134,22 @@ def import_(db: Session, args: argparse.Namespace) -> int:
     project = project_named(db, args.project)
     if project is None:
         return 2
-    result = import_recordings(
-        db, AudioStore(data_dir() / "audio"), keys_of(args), project, args.path, args.sample
-    )
+    try:
+        result = import_recordings(
+            db,
+            AudioStore(data_dir() / "audio"),
+            keys_of(args),
+            project,
+            args.path,
+            args.sample,
+            tier=args.tier,
+        )
+    except formats.FormatError as exc:
+        say(f"earmark-server: {exc}")
+        return 2
     db.commit()
+    for line in result.notes:
+        say(f"not kept: {line}")
     for r in result.refused:
         say(f"refused: {r}")
     say(
@@ -136,16 +163,34 @@ def export(db: Session, args: argparse.Namespace) -> int:
     project = project_named(db, args.project)
     if project is None:
         return 2
-    out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
-    n = 0
-    for record in export_records(db, project, args.accepted_only):
-        out.write(json.dumps(record) + "\n")
-        n += 1
+    records = list(export_records(db, project, args.accepted_only))
+    notes = formats.Notes()
+    try:
+        if args.format == "jsonl":
+            out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+            for record in records:
+                out.write(json.dumps(record) + "\n")
+            n = len(records)
+            if args.output:
+                out.close()
+        else:
+            items = [item_of(r) for r in records if r["status"] == "submitted"]
+            if args.format in formats.FOLDERS:
+                n = formats.write(args.format, items, args.output, None, notes)
+            elif args.output:
+                with args.output.open("w", encoding="utf-8") as f:
+                    n = formats.write(args.format, items, None, f, notes)
+            else:
+                n = formats.write(args.format, items, None, sys.stdout, notes)
+    except formats.FormatError as exc:
+        say(f"earmark-server: {exc}")
+        return 2
     audit(db, None, "export", project.id, records=n, accepted_only=args.accepted_only)
     db.commit()
+    for line in notes.lines():
+        say(f"not written: {line}")
     if args.output:
-        out.close()
-        say(f"exported {n} annotation(s)")
+        say(f"exported {n} {'annotation(s)' if args.format == 'jsonl' else 'as ' + args.format}")
     return 0
 
 
