@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument(
             "--tier", help="the TextGrid or ELAN tier to read (default: the first with text)"
         )
+    i.add_argument(
+        "--segment",
+        action="store_true",
+        help="segments from pauses for each recording that brings none (adjust them later with"
+        " Ctrl+Shift+B)",
+    )
     e = sub.add_parser("export", help="write a project's annotations")
     e.add_argument("path", type=Path, help="the folder or manifest that was opened")
     e.add_argument("--format", choices=formats.FORMATS, default="jsonl")
@@ -68,10 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def cmd_import(path: Path, tier: str | None) -> int:
+def cmd_import(path: Path, tier: str | None, segment: bool = False) -> int:
     project = open_project(path)
     try:
-        report = import_source(path, project.store, tier)
+        report = import_source(path, project.store, tier, segment)
     finally:
         project.store.close()
     for line in report.notes:
@@ -137,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "import":
-            return cmd_import(args.path, args.tier)
+            return cmd_import(args.path, args.tier, args.segment)
         if args.command == "export":
             return cmd_export(args.path, args.format, args.output, args.all)
         if args.command == "demo":

@@ -73,6 +73,8 @@ class Cmd(StrEnum):
     KEEP_MINE = "keep_mine"
     TAKE_THEIRS = "take_theirs"
     REJECT = "reject"
+    PLAY_REVIEW_SPAN = "play_review_span"
+    SEGMENTS_FROM_PAUSES = "segments_from_pauses"
     DASHBOARD = "dashboard"
     INTENT_1 = "intent_1"
     INTENT_2 = "intent_2"
@@ -145,6 +147,9 @@ DEFAULTS: tuple[Binding, ...] = (
         "Return",
     ),
     _b(Cmd.MERGE_NEXT, "Merge with the next segment", _S, "Ctrl+M", "M"),
+    _b(
+        Cmd.SEGMENTS_FROM_PAUSES, "Segments from pauses (in view, or the whole)", _S, "Ctrl+Shift+B"
+    ),
     _b(Cmd.DELETE_SEGMENT, "Delete the segment", _S, "Ctrl+Shift+Delete", "Delete"),
     _b(Cmd.PREV_SEGMENT, "Previous segment (plays it)", _S, "Alt+Up", "Up"),
     _b(Cmd.NEXT_SEGMENT, "Next segment (plays it)", _S, "Alt+Down", "Down"),
@@ -184,6 +189,7 @@ DEFAULTS: tuple[Binding, ...] = (
     _b(Cmd.KEEP_MINE, "Conflict: keep my version", _Q, "Ctrl+Alt+Y"),
     _b(Cmd.TAKE_THEIRS, "Conflict: take the server's version", _Q, "Ctrl+Alt+N"),
     _b(Cmd.REJECT, "Review: reject with a reason and a comment", _Q, "Ctrl+Alt+R"),
+    _b(Cmd.PLAY_REVIEW_SPAN, "Play the time range a reviewer's comment is about", _P, "Ctrl+Alt+P"),
     _b(Cmd.DASHBOARD, "Review: quality dashboard", _Q, "F9"),
     *(
         _b(c, f"Intent {k + 1} of the most used", _L, f"Ctrl+{k + 1}", str(k + 1))

@@ -10,7 +10,8 @@ from typing import TextIO
 
 from app import formats
 from app.audio.load import AudioError, check
-from app.model.annotation import Status
+from app.audio.pauses import spans_of_file
+from app.model.annotation import Segment, Status
 from app.model.conventions import Conventions, load_conventions
 from app.model.slots import words_of
 from app.model.task import Task, fresh_annotation
@@ -79,10 +80,15 @@ Stamps = dict[str, tuple[tuple[int, int], tuple[int, int, float]]]
 
 
 def scan_source(
-    source: Path, known: Stamps, progress: Progress | None = None, tier: str | None = None
+    source: Path,
+    known: Stamps,
+    progress: Progress | None = None,
+    tier: str | None = None,
+    segment: bool = False,
 ) -> ImportReport:
     """Validate every recording (off the GUI thread); unchanged files are not checked again.
-    Segments a file brought are fitted to the recording (what does not fit is said)."""
+    Segments a file brought are fitted to the recording (what does not fit is said); with
+    `segment`, a recording that brought none gets segments from its pauses."""
     reading = _records(source, tier)
     report = ImportReport(notes=reading.notes.lines())
     progress = progress or Progress()
@@ -128,7 +134,12 @@ def scan_source(
                 predicted_intent=rec.intent,
                 predicted_slots=() if bad_slot else rec.asr_slots,
                 position=k,
-                prefill=formats.fit(rec.segments, duration_s, path.name, notes),
+                prefill=formats.fit(
+                    rec.segments or (_from_pauses(path) if segment else ()),
+                    duration_s,
+                    path.name,
+                    notes,
+                ),
                 prefill_flags=rec.flags,
             )
         )
@@ -137,9 +148,15 @@ def scan_source(
     return report
 
 
-def import_source(source: Path, store: Store, tier: str | None = None) -> ImportReport:
+def _from_pauses(path: Path) -> tuple[Segment, ...]:
+    return tuple(Segment(a, b) for a, b in spans_of_file(path))
+
+
+def import_source(
+    source: Path, store: Store, tier: str | None = None, segment: bool = False
+) -> ImportReport:
     """Scan and queue in one go, for the command line."""
-    report = scan_source(source, store.file_stamps(), tier=tier)
+    report = scan_source(source, store.file_stamps(), tier=tier, segment=segment)
     store.upsert_tasks(report.accepted, report.stamps)
     return report
 

@@ -241,6 +241,38 @@ print(tracemalloc.get_traced_memory()[1] / 2**20)
 """
 
 
+def bench_pauses(long1: Path, long8: Path) -> None:
+    """Segments from pauses on the peak data the waveform already has, against one pass over
+    that data (its loudest block)."""
+    from app.audio.pauses import PauseSettings, peaks_of_file, speech_spans
+    from app.audio.peaks import BASE_BLOCK
+
+    for path in (long1, long8):
+        mins, maxs, rate = peaks_of_file(path)
+        minutes = len(mins) * BASE_BLOCK / rate / 60
+        label = f"{minutes / 60:.0f} h" if minutes >= 60 else f"{minutes:.0f} min"
+        found = speech_spans(mins, maxs, BASE_BLOCK, rate, PauseSettings())
+        took = min(
+            timed(
+                lambda mins=mins, maxs=maxs, rate=rate: speech_spans(
+                    mins, maxs, BASE_BLOCK, rate, PauseSettings()
+                )
+            )
+            for _ in range(3)
+        )
+        one_pass = min(
+            timed(lambda mins=mins, maxs=maxs: np.maximum(np.abs(mins), np.abs(maxs)).max())
+            for _ in range(3)
+        )
+        row(
+            "B10",
+            f"segments from pauses, {label} ({len(found)} found)",
+            ms(took),
+            "a few s",
+            f"{took / one_pass:.0f}× one pass over the peaks",
+        )
+
+
 def bench_heap(long1: Path, long8: Path, work: Path) -> None:
     def heap(path: Path) -> float:
         out = subprocess.run(
@@ -556,6 +588,8 @@ def main() -> None:
                 bench_views(app, long1, long8, work, steps=10 if args.short else 40)
             if "heap" in parts:
                 bench_heap(long1, long8, work)
+            if "views" in parts:
+                bench_pauses(long1, long8)
         if "audio" in parts:
             bench_audio(app)
         if "sync" in parts:

@@ -10,7 +10,7 @@ RUN_PKGS=(
   libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shm0
   libxcb-sync1 libxcb-xkb1 libx11-xcb1 fonts-dejavu-core
 )
-TEST_PKGS=(pulseaudio pulseaudio-utils dbus dbus-x11 gnome-keyring xvfb xauth sox postgresql)
+TEST_PKGS=(pulseaudio pulseaudio-utils dbus dbus-x11 gnome-keyring xvfb xauth sox postgresql espeak-ng)
 
 pkgs=("${RUN_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -37,7 +37,7 @@ class Pyramid:
     frames: int  # frames covered (less than the file's while building)
 
 
-def _pairs(block: F32) -> tuple[F32, F32]:
+def pairs(block: F32) -> tuple[F32, F32]:
     full = len(block) // BASE_BLOCK
     mins = np.empty(full + (len(block) % BASE_BLOCK > 0), dtype=np.float32)
     maxs = np.empty_like(mins)
@@ -71,7 +71,7 @@ def pyramid_from_base(mins: F32, maxs: F32, frames: int) -> Pyramid:
 
 
 def compute_pyramid(mono: F32) -> Pyramid:
-    mins, maxs = _pairs(mono)
+    mins, maxs = pairs(mono)
     return pyramid_from_base(mins, maxs, len(mono))
 
 
@@ -87,7 +87,7 @@ class PyramidBuilder:
 
     def feed(self, block: F32) -> None:
         """The next frames in order; every block but the last is a multiple of BASE_BLOCK."""
-        lo, hi = _pairs(block)
+        lo, hi = pairs(block)
         k = self.filled // BASE_BLOCK
         self.mins[k : k + len(lo)] = lo
         self.maxs[k : k + len(hi)] = hi

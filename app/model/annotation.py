@@ -267,3 +267,27 @@ def mark_skipped(a: Annotation, reason: str) -> Annotation:
 
 def add_active_ms(a: Annotation, ms: int) -> Annotation:
     return replace(a, active_ms=a.active_ms + max(0, ms))
+
+
+def segments_from_spans(
+    a: Annotation, spans: list[tuple[float, float]], start_s: float, end_s: float
+) -> Annotation:
+    """Proposed segments (speech between pauses) in [start_s, end_s]: segments there without
+    text give way to them; a segment that holds text is never touched, and no proposal
+    overlaps it. Segments outside the range stay as they are."""
+    kept = [s for s in a.segments if s.text.strip() or s.end_s <= start_s or s.start_s >= end_s]
+    proposed: list[Segment] = []
+    for lo, hi in spans:
+        pieces = [(max(lo, start_s), min(hi, end_s))]
+        for k in kept:  # cut around every segment kept
+            cut: list[tuple[float, float]] = []
+            for p0, p1 in pieces:
+                if k.start_s < p1 and k.end_s > p0:
+                    cut += [(p0, k.start_s), (k.end_s, p1)]
+                else:
+                    cut.append((p0, p1))
+            pieces = [(p0, p1) for p0, p1 in cut if p1 - p0 >= MIN_SEGMENT_S]
+        proposed += [Segment(p0, p1) for p0, p1 in pieces if p1 - p0 >= MIN_SEGMENT_S]
+    if not proposed:
+        raise EditError("No speech was found between pauses there; lower the threshold.")
+    return _with_segments(a, sorted(kept + proposed, key=lambda s: s.start_s))

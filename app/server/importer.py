@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from app import formats
 from app.audio.load import AudioError, check
-from app.model.annotation import segments_to_json
+from app.audio.pauses import spans_of_file
+from app.model.annotation import Segment, segments_to_json
 from app.protocol import Prefill, SegmentDoc
 from app.server import models as m
 from app.server.audit import audit
@@ -54,6 +55,7 @@ def import_recordings(
     rate: float = 1.0,
     actor: str | None = None,
     tier: str | None = None,
+    segment: bool = False,
 ) -> ImportResult:
     """Each recording checked in bounded memory, then sealed as it is read (never whole in
     memory); its key kept wrapped under the master key. `path` is anything app.formats reads."""
@@ -79,6 +81,9 @@ def import_recordings(
         except AudioError as exc:
             result.refused.append(str(exc))
             continue
+        if segment and not rec.segments:  # speech between pauses, for the annotator to adjust
+            spans = spans_of_file(audio)
+            rec = replace(rec, segments=tuple(Segment(a, b) for a, b in spans))
         try:
             prefill = _prefill(rec, info.duration_s, audio.name, notes)
         except ValueError as exc:

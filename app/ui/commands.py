@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from PySide6.QtWidgets import QDialog
 
+from app.audio.pauses import PauseSettings, speech_spans
 from app.audio.source import MIX
 from app.editor import Editor
 from app.keymap import INTENT_CMDS, TAG_CMDS, Cmd
@@ -25,6 +26,7 @@ from app.ui.dialogs import (
     PickDialog,
 )
 from app.ui.labels_panel import FLAG_CMDS
+from app.ui.pauses_dialog import PausesDialog
 from app.ui.server_sync import ServerSync
 
 FINE_S, COARSE_S = 0.010, 0.050
@@ -155,10 +157,43 @@ def segments(c: Controller) -> Table:
                 half = c.prefs.nudge_replay_s
                 p.play(max(0.0, t - half), t + half)
 
+    last_settings = [PauseSettings()]  # the dialog opens with what was used last
+
+    def from_pauses() -> None:
+        clip = c.clip
+        if clip is None:
+            w.say("The recording is still loading; segments from pauses need its waveform.")
+            return
+        base = clip.pyramid(MIX).levels[0]  # the waveform's own peak data: no decoding
+        x0, x1 = w.waveform.visible_range()
+        whole = x1 - x0 >= 0.98 * clip.duration_s
+        start, end = (0.0, clip.duration_s) if whole else (max(0.0, x0), min(clip.duration_s, x1))
+        where = (
+            "the whole recording"
+            if whole
+            else f"what is in view ({start:.1f}–{end:.1f} s; zoom out for the whole recording)"
+        )
+
+        def propose(settings: PauseSettings) -> list[tuple[float, float]]:
+            return speech_spans(
+                base.mins, base.maxs, base.block, clip.sample_rate_hz, settings, start, end
+            )
+
+        dialog = PausesDialog(w, where, propose, w.waveform.set_proposals, last_settings[0])
+        accepted = dialog.exec() == PausesDialog.DialogCode.Accepted
+        w.waveform.set_proposals([])
+        c.back_to_typing()
+        if not accepted:
+            return
+        last_settings[0] = dialog.settings()
+        if c.apply("Segments from pauses", ops.segments_from_spans, dialog.spans, start, end):
+            w.say(f"{len(dialog.spans)} segment(s) proposed from pauses (undo takes them back).")
+
     return with_activity(
         e,
         {
             Cmd.SPLIT: split,
+            Cmd.SEGMENTS_FROM_PAUSES: from_pauses,
             Cmd.MERGE_NEXT: lambda: c.apply("Merge", ops.merge_with_next, e.segment),
             Cmd.DELETE_SEGMENT: lambda: c.apply("Delete segment", ops.delete_segment, e.segment),
             Cmd.PREV_SEGMENT: lambda: go_segment(-1),
@@ -310,12 +345,23 @@ def on_server(c: Controller, sync: ServerSync, sign_out: Callable[[], None]) -> 
 
 
 def resolving(c: Controller, sync: ServerSync) -> Table:
-    """A conflict with the server's version: keep mine, or take theirs."""
+    """A conflict with the server's version: keep mine, or take theirs; and what a reviewer
+    who sent the item back pointed at, played."""
+
+    def play_review_span() -> None:
+        span = sync.review_span()
+        if span is None:
+            c.window.say("No reviewer's comment on this item is about a time range.")
+            return
+        c.player.play(*span)
+        c.window.say(f"Playing {span[0]:.2f}–{span[1]:.2f} s, the range the reviewer pointed at.")
+
     return with_activity(
         c.editor,
         {
             Cmd.KEEP_MINE: lambda: sync.resolve_conflict(keep_mine=True),
             Cmd.TAKE_THEIRS: lambda: sync.resolve_conflict(keep_mine=False),
+            Cmd.PLAY_REVIEW_SPAN: play_review_span,
         },
     )
 

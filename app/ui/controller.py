@@ -454,6 +454,7 @@ class Controller(QObject):
         split = self.settings.ui_state("main_split")
         if geometry is not None:
             self.window.restoreGeometry(geometry)
+            self.window.fit_to_screen()  # saved on a larger screen, or one no longer there
         if split is not None:
             self.window.split.restoreState(split)
 

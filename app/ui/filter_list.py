@@ -52,17 +52,33 @@ class FilterList(QWidget):
         self.filter.picked.connect(self._pick)
         self.filter.cancelled.connect(self.cancelled)
         self.list.itemDoubleClicked.connect(lambda _item: self._pick())
+        self._preferred: str | None = None
+        self._prefers = False  # a picker of a value already set (the intent) once prefer() is used
         self._refilter("")
 
     def current(self) -> str | None:
         item = self.list.currentItem()
         return None if item is None else item.text()
 
+    def prefer(self, value: str | None) -> None:
+        """The value already chosen: highlighted while nothing is typed (nothing is, when none
+        is chosen); typing highlights the best match instead."""
+        self._preferred, self._prefers = value, True
+        if not self.filter.text():
+            self._refilter("")
+
     def _refilter(self, text: str) -> None:
         self.list.clear()
-        self.list.addItems(self.matches(text))
-        if self.list.count():
-            self.list.setCurrentRow(0)
+        found = self.matches(text)
+        self.list.addItems(found)
+        if text or not self._prefers:
+            self.list.setCurrentRow(0 if found else -1)
+        else:
+            self.list.setCurrentRow(
+                found.index(self._preferred) if self._preferred in found else -1
+            )
+        if self.list.currentItem() is not None:
+            self.list.scrollToItem(self.list.currentItem())
 
     def _move(self, step: int) -> None:
         if self.list.count():

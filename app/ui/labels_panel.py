@@ -73,6 +73,7 @@ class LabelsPanel(QWidget):
 
     def show_annotation(self, a: Annotation, most_used: list[str]) -> None:
         self.current.setText(a.intent or "— no intent yet —")
+        self.picker.prefer(a.intent)
         self.digits.setText(
             "&nbsp; ".join(f"<b>{k + 1}</b>&nbsp;{name}" for k, name in enumerate(most_used))
         )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -82,7 +82,32 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.playback)
         sb.addPermanentWidget(self.timer)
         sb.addPermanentWidget(self.saved)
-        self.resize(1360, 820)
+        self._fitted_shown = False
+        self.fit_to_screen(1360, 820)
+
+    def showEvent(self, e: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """Once shown, the frame's size is known: fit again with it (now and after the window
+        manager has placed the window)."""
+        super().showEvent(e)
+        if not self._fitted_shown:
+            self._fitted_shown = True
+            self.fit_to_screen()
+            QTimer.singleShot(0, self.fit_to_screen)
+
+    def fit_to_screen(self, width: int | None = None, height: int | None = None) -> None:
+        """At most the available part of the screen the window is on (a 1366×768 laptop keeps
+        its status bar and last flag in view), and wholly on it; by default the current size."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar and borders
+        w = min(width or self.width(), room.width() - max(frame.width(), 0))
+        h = min(height or self.height(), room.height() - max(frame.height(), 32))
+        self.resize(max(w, 640), max(h, 480))
+        x = min(max(self.x(), room.left()), room.right() - self.frameGeometry().width() + 1)
+        y = min(max(self.y(), room.top()), room.bottom() - self.frameGeometry().height() + 1)
+        self.move(max(x, room.left()), max(y, room.top()))
 
     def add_review_panel(self, panel: QWidget) -> None:
         """Review mode: the comparison with the annotator's work, above the transcript (it

@@ -16,6 +16,13 @@ COLORS = {
     Status.SKIPPED: QColor(150, 110, 0),
 }
 
+# a reviewer's queue marks each decided item by its outcome, not with one tick for all
+OUTCOMES = {
+    "accepted": ("✔", QColor(0, 120, 60), "Accepted"),
+    "fixed": ("✎", QColor(0, 80, 160), "Fixed and accepted"),
+    "rejected": ("✘", QColor(176, 0, 0), "Rejected: sent back to the annotator"),
+}
+
 
 class QueuePanel(QWidget):
     open_requested = Signal(int)
@@ -23,6 +30,7 @@ class QueuePanel(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.returned: set[str] = set()  # items a reviewer sent back
+        self.outcomes: dict[str, str] = {}  # review mode: item -> the decision taken on it
         self.list = QListWidget()
         self.list.setObjectName("queue")
         self.summary = QLabel()
@@ -40,10 +48,15 @@ class QueuePanel(QWidget):
         for t in tasks:
             st = statuses.get(t.id, Status.TODO)
             back = t.id in self.returned and st == Status.TODO
-            mark = "↩" if back else MARKS[st]
+            mark, color, tip = "↩", QColor(176, 0, 0), "Sent back by a reviewer: open it to see why"
+            if not back:
+                mark, color, tip = MARKS[st], COLORS[st], t.name
+                if st != Status.TODO and t.id in self.outcomes:
+                    mark, color, word = OUTCOMES[self.outcomes[t.id]]
+                    tip = f"{t.name}: {word}"
             item = QListWidgetItem(f"{mark}  {t.name}  ({t.duration_s:.1f} s)")
-            item.setForeground(QColor(176, 0, 0) if back else COLORS[st])
-            item.setToolTip("Sent back by a reviewer: open it to see why" if back else t.name)
+            item.setForeground(color)
+            item.setToolTip(tip)
             self.list.addItem(item)
         if 0 <= current < self.list.count():
             self.list.setCurrentRow(current)

@@ -67,7 +67,17 @@ class ReviewControls:
 
     def _take(self, status: SyncStatus) -> None:
         self.items, self.decisions = status.items, status.decisions
+        self._mark_queue()
+        self.window.queue.show_queue(self.editor.tasks, self.editor.statuses(), self.editor.index)
         self.refresh()
+
+    def _mark_queue(self) -> None:
+        """Each decided item's outcome, for the queue's marks."""
+        self.window.queue.outcomes = {
+            task_id: self.decisions[item.item_id].outcome
+            for task_id, item in self.items.items()
+            if item.item_id in self.decisions
+        }
 
     def refresh(self) -> None:
         task, yours = self.editor.task, self.editor.annotation
@@ -130,6 +140,7 @@ class ReviewControls:
     def _decided(self, d: Decision) -> None:
         self.deciding = False
         self.decisions[d.item_id] = d
+        self._mark_queue()
         self.window.say(f"{OUTCOME_WORDS[d.outcome]}; next item.")
         self.editor.submit_and_next(lambda _a: [])  # done here; the decision says how
         self.sync.sync_now()

@@ -201,7 +201,9 @@ class DashboardDialog(QDialog):
         self.wer_plot = pg.PlotWidget(title="WER by day, per annotator")
         self.wer_plot.setBackground("w")
         self.wer_plot.addLegend()
-        self.wer_plot.setLabel("left", "WER", units="%")
+        # points are in percent (100 × WER); no units given, so no SI prefix rescales the axis
+        self.wer_plot.setLabel("left", "WER (%)")
+        self.wer_plot.getAxis("left").enableAutoSIPrefix(False)
         days = sorted({d.day for f in q.annotators.values() for d in f.wer_by_day})
         index = {d: k for k, d in enumerate(days)}
         self.wer_plot.getAxis("bottom").setTicks([[(k, d[5:]) for d, k in index.items()]])

@@ -106,6 +106,14 @@ class ServerSync(QObject):
         if not self._show_conflict():
             self._show_review_note()
 
+    def review_span(self) -> tuple[float, float] | None:
+        """The time range the open item's reviewer pinned a comment to, if it was sent back."""
+        task = self.editor.task
+        note = self.notes.get(task.id) if task is not None else None
+        if note is None or not note.returned or note.start_s is None or note.end_s is None:
+            return None
+        return note.start_s, note.end_s
+
     def _show_review_note(self) -> None:
         task = self.editor.task
         note = self.notes.get(task.id) if task is not None else None
@@ -115,7 +123,10 @@ class ServerSync(QObject):
             return
         where = ""
         if note.start_s is not None and note.end_s is not None:
-            where = f" at {note.start_s:.2f}–{note.end_s:.2f} s"
+            key = self.hint(Cmd.PLAY_REVIEW_SPAN)
+            where = f" at {note.start_s:.2f}–{note.end_s:.2f} s" + (
+                f" ({key} plays it)" if key else ""
+            )
         said = f": “{note.comment}”" if note.comment else ""
         self.window.show_banner(
             f"Sent back by review — {note.reason_title or note.reason}{where}{said}. "

@@ -51,6 +51,13 @@ class WaveformView(QFrame):
         self.playhead = pg.InfiniteLine(pos=0.0, angle=90, movable=False, pen=pen)
         self.playhead.setZValue(10)
         self.plot.addItem(self.playhead)
+        # proposed segments (segments from pauses, before they are accepted): bars along the top
+        proposal_pen = QPen(QColor(0, 110, 200, 200))
+        proposal_pen.setWidth(6)
+        proposal_pen.setCosmetic(True)
+        self.proposals = pg.PlotCurveItem(pen=proposal_pen, connect="pairs")
+        self.proposals.setZValue(9)
+        self.plot.addItem(self.proposals)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.plot)
@@ -92,6 +99,12 @@ class WaveformView(QFrame):
 
     def set_segments(self, segments: tuple[Segment, ...], selected: int) -> None:
         self.segments_item.set_segments(segments, selected, self.duration_s)
+
+    def set_proposals(self, spans: list[tuple[float, float]]) -> None:
+        """Draw proposed segments over the waveform (an empty list clears them)."""
+        top = self.vb.viewRange()[1][1] - 0.05
+        xs = np.array([t for span in spans for t in span], dtype=float)
+        self.proposals.setData(xs, np.full(len(xs), top))
 
     def set_playhead(self, t_s: float) -> None:
         self.playhead.setValue(t_s)

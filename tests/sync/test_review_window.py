@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -91,6 +92,11 @@ def test_reject_from_the_review_window_reaches_the_annotators(
             "it is 'some', not 'sum'",
         )
         assert decision.start_s is not None and not decision.error
+        # the reviewer's queue marks the item by its outcome, not with the tick of an accept
+        marks = [
+            ctrl.window.queue.list.item(k).text()[0] for k in range(ctrl.window.queue.list.count())
+        ]
+        assert marks.count("✘") == 1 and "✔" not in marks, marks
         ctrl.window.activateWindow()  # the dialog had it; offscreen nothing gives it back
         qtbot.waitActive(ctrl.window)
         ctrl.window.transcript.edit.setFocus()
@@ -101,6 +107,8 @@ def test_reject_from_the_review_window_reaches_the_annotators(
         assert isinstance(dash, DashboardDialog)
         assert dash.table.verticalHeaderItem(0).text() == "ann_a"
         assert dash.table.item(0, 3).text() == "1"  # rejected
+        axis = dash.wer_plot.getAxis("left")  # points are percent, and the axis says so
+        assert (axis.labelText, axis.labelUnits, axis.autoSIPrefix) == ("WER (%)", "", False)
         qtbot.wait(300)
         dash.grab().save(str(SHOTS / "dashboard.png"))
         dash.close()
@@ -123,7 +131,18 @@ def test_reject_from_the_review_window_reaches_the_annotators(
         qtbot.waitUntil(lambda: "Sent back by review" in ctrl.window.banner.text(), timeout=5_000)
         assert "Transcript wrong or incomplete" in ctrl.window.banner.text()
         assert "it is 'some', not 'sum'" in ctrl.window.banner.text()
+        assert "Ctrl+Alt+P plays it" in ctrl.window.banner.text()
         ctrl.window.grab().save(str(SHOTS / "returned-item.png"))
+        # the range the reviewer pinned the comment to plays with one key
+        ctrl.window.transcript.edit.setFocus()
+        press(
+            qtbot,
+            Qt.Key.Key_P,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier,
+        )
+        qtbot.waitUntil(lambda: ctrl.player.playing, timeout=5_000)
+        assert "the range the reviewer pointed at" in ctrl.window.message.text()
+        assert ctrl.player._range_s == pytest.approx((decision.start_s, decision.end_s), abs=0.01)
     finally:
         ctrl.window.close()
         runner.shutdown()

@@ -42,9 +42,10 @@ LEFT_OUT = {
         Cmd.TAKE_THEIRS,
         Cmd.REJECT,
         Cmd.DASHBOARD,
+        Cmd.PLAY_REVIEW_SPAN,
     },
     "annotate": {Cmd.REJECT, Cmd.DASHBOARD},
-    "review": {Cmd.SKIP_ITEM, Cmd.KEEP_MINE, Cmd.TAKE_THEIRS},
+    "review": {Cmd.SKIP_ITEM, Cmd.KEEP_MINE, Cmd.TAKE_THEIRS, Cmd.PLAY_REVIEW_SPAN},
 }
 
 

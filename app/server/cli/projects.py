@@ -42,6 +42,11 @@ def add(
     )
     imp.add_argument("--tier", help="the TextGrid or ELAN tier to read as the transcript")
     imp.add_argument(
+        "--segment",
+        action="store_true",
+        help="segments from pauses for each recording that brings none",
+    )
+    imp.add_argument(
         "--sample",
         type=float,
         default=1.0,
@@ -143,6 +148,7 @@ def import_(db: Session, args: argparse.Namespace) -> int:
             args.path,
             args.sample,
             tier=args.tier,
+            segment=args.segment,
         )
     except formats.FormatError as exc:
         say(f"earmark-server: {exc}")
