@@ -48,6 +48,8 @@ class Cmd(StrEnum):
     ZOOM_IN = "zoom_in"
     ZOOM_OUT = "zoom_out"
     ZOOM_ALL = "zoom_all"
+    VIEW_BACK = "view_back"
+    VIEW_FORWARD = "view_forward"
     TOGGLE_SPECTROGRAM = "toggle_spectrogram"
     FOCUS_WAVEFORM = "focus_waveform"
     FOCUS_TRANSCRIPT = "focus_transcript"
@@ -164,6 +166,8 @@ DEFAULTS: tuple[Binding, ...] = (
     _b(Cmd.ZOOM_IN, "Zoom in", _S, "Ctrl+=", "="),
     _b(Cmd.ZOOM_OUT, "Zoom out", _S, "Ctrl+-", "-"),
     _b(Cmd.ZOOM_ALL, "Show the whole recording", _S, "Ctrl+Shift+=", "0"),
+    _b(Cmd.VIEW_BACK, "Move the view back by its width", _S, "Alt+PgUp", "PgUp"),
+    _b(Cmd.VIEW_FORWARD, "Move the view forward by its width", _S, "Alt+PgDown", "PgDown"),
     _b(Cmd.TOGGLE_SPECTROGRAM, "Spectrogram under the waveform on/off", _S, "Ctrl+Shift+G", "G"),
     _b(Cmd.FOCUS_WAVEFORM, "Go to the waveform (bare keys)", _Q, "F6"),
     _b(Cmd.FOCUS_TRANSCRIPT, "Go to the transcript", _Q, "F7", "T"),

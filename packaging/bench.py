@@ -170,6 +170,34 @@ def bench_views(app: QApplication, long1: Path, long8: Path, work: Path, steps: 
         f"{p(frames, 95) / base_frame:.1f}× empty frame",
     )
 
+    # the overview strip: the same path with it drawn in each frame, and with it hidden
+    path_ = zoom_path(view.duration_s, steps)
+
+    def with_overview() -> list[float]:
+        out = []
+        for x0, x1 in path_:
+
+            def frame(x0: float = x0, x1: float = x1) -> None:
+                view.show_range(x0, x1)
+                view._draw_envelope()
+                view.plot.viewport().repaint()
+                view.overview.viewport().repaint()
+
+            out.append(timed(frame))
+        return out
+
+    shown = with_overview()
+    view.overview.setVisible(False)
+    hidden = frame_times(view, path_)
+    view.overview.setVisible(True)
+    row(
+        "B11",
+        "zoom/pan frame with the overview: p50",
+        ms(p(shown, 50)),
+        "≤ 16 ms",
+        f"{p(shown, 50) / max(p(hidden, 50), 1e-9):.2f}× without it",
+    )
+
     step = view.duration_s / 10_000
     view.set_segments(tuple(Segment(k * step, (k + 1) * step) for k in range(10_000)), 0)
     whole = frame_times(

@@ -121,6 +121,8 @@ def listening(c: Controller) -> Table:
             Cmd.ZOOM_IN: lambda: w.waveform.zoom(ZOOM_STEP, p.position_s()),
             Cmd.ZOOM_OUT: lambda: w.waveform.zoom(1 / ZOOM_STEP, p.position_s()),
             Cmd.ZOOM_ALL: w.waveform.show_all,
+            Cmd.VIEW_BACK: lambda: w.waveform.page(-1),
+            Cmd.VIEW_FORWARD: lambda: w.waveform.page(1),
             Cmd.TOGGLE_SPECTROGRAM: c.toggle_spectrogram,
         },
     )

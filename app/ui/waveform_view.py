@@ -12,6 +12,7 @@ from app.audio.clip import Clip
 from app.audio.peaks import envelope
 from app.audio.source import MIX
 from app.model.annotation import Segment
+from app.ui.overview import OverviewStrip
 from app.ui.segments_item import SegmentsItem
 
 MIN_SPAN_S = 0.05
@@ -58,8 +59,12 @@ class WaveformView(QFrame):
         self.proposals = pg.PlotCurveItem(pen=proposal_pen, connect="pairs")
         self.proposals.setZValue(9)
         self.plot.addItem(self.proposals)
+        self.overview = OverviewStrip(AXIS_WIDTH_PX)
+        self.overview.jump_requested.connect(self.centre_on)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
+        lay.setSpacing(2)
+        lay.addWidget(self.overview)
         lay.addWidget(self.plot)
         self.clip: Clip | None = None
         self.listening = MIX  # the channel being played, or the mix
@@ -90,6 +95,7 @@ class WaveformView(QFrame):
         self.vb.setLimits(xMin=0.0, xMax=self.duration_s, minXRange=MIN_SPAN_S)
         self.vb.setYRange(-1.0, 2.0 * bands - 1.0, padding=0.02)
         self.segments_item.set_bands(bands)
+        self.overview.set_clip(clip, self.duration_s)
         self.show_range(0.0, self.duration_s)
         self._draw_envelope()
 
@@ -99,6 +105,7 @@ class WaveformView(QFrame):
 
     def set_segments(self, segments: tuple[Segment, ...], selected: int) -> None:
         self.segments_item.set_segments(segments, selected, self.duration_s)
+        self.overview.set_segments(segments)
 
     def set_proposals(self, spans: list[tuple[float, float]]) -> None:
         """Draw proposed segments over the waveform (an empty list clears them)."""
@@ -112,10 +119,12 @@ class WaveformView(QFrame):
     def refresh_peaks(self) -> None:
         """Pyramids are still building: draw what there is."""
         self._draw_envelope()
+        self.overview.refresh(self.clip)
 
     def _range_changed(self, *_args: object) -> None:
         self._redraw.start()
         x0, x1 = self.visible_range()
+        self.overview.set_window(x0, x1)
         self.view_changed.emit(x0, x1)
 
     def _draw_envelope(self) -> None:
@@ -164,6 +173,20 @@ class WaveformView(QFrame):
         span = max(MIN_SPAN_S, min(self.duration_s, (x1 - x0) / factor))
         frac = (c - x0) / max(x1 - x0, 1e-9)
         start = min(max(0.0, c - frac * span), max(0.0, self.duration_s - span))
+        self.show_range(start, start + span)
+
+    def centre_on(self, t_s: float) -> None:
+        """The view, at its width, around t_s (a click in the overview)."""
+        x0, x1 = self.visible_range()
+        span = x1 - x0
+        start = min(max(0.0, t_s - span / 2), max(0.0, self.duration_s - span))
+        self.show_range(start, start + span)
+
+    def page(self, step: int) -> None:
+        """The view moved by its own width, back (-1) or forward (1)."""
+        x0, x1 = self.visible_range()
+        span = x1 - x0
+        start = min(max(0.0, x0 + step * span), max(0.0, self.duration_s - span))
         self.show_range(start, start + span)
 
     def show_all(self) -> None:
