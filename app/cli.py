@@ -94,15 +94,7 @@ def cmd_import(path: Path, tier: str | None, segment: bool = False) -> int:
 def cmd_export(path: Path, fmt: str, output: Path | None, include_todo: bool) -> int:
     project = open_project(path)
     try:
-        if fmt in formats.FOLDERS:
-            n, notes = export(project.store, fmt, output, None, include_todo)
-        elif output is None:
-            n, notes = export(project.store, fmt, None, sys.stdout, include_todo)
-        else:
-            tmp = output.with_name(output.name + ".part")
-            with tmp.open("w", encoding="utf-8") as f:
-                n, notes = export(project.store, fmt, None, f, include_todo)
-            tmp.replace(output)
+        n, notes = export(project.store, fmt, output, include_todo)
     finally:
         project.store.close()
     for line in notes:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
 from app import formats
 from app.audio.load import AudioError, check
-from app.audio.pauses import spans_of_file
-from app.model.annotation import Segment, Status
+from app.audio.pauses import segments_of_file
+from app.model.annotation import Status
 from app.model.conventions import Conventions, load_conventions
 from app.model.slots import words_of
 from app.model.task import Task, fresh_annotation
@@ -135,7 +134,7 @@ def scan_source(
                 predicted_slots=() if bad_slot else rec.asr_slots,
                 position=k,
                 prefill=formats.fit(
-                    rec.segments or (_from_pauses(path) if segment else ()),
+                    rec.segments or (segments_of_file(path) if segment else ()),
                     duration_s,
                     path.name,
                     notes,
@@ -146,10 +145,6 @@ def scan_source(
     report.notes += notes.lines()
     progress.done = len(reading.records)
     return report
-
-
-def _from_pauses(path: Path) -> tuple[Segment, ...]:
-    return tuple(Segment(a, b) for a, b in spans_of_file(path))
 
 
 def import_source(
@@ -190,15 +185,16 @@ def items(store: Store, include_todo: bool = False) -> list[formats.Item]:
 
 
 def export(
-    store: Store, fmt: str, target: Path | None, out: TextIO | None, include_todo: bool = False
+    store: Store, fmt: str, output: Path | None, include_todo: bool = False
 ) -> tuple[int, list[str]]:
-    """Write the project as `fmt`; how many lines or files, and what the format cannot hold."""
+    """Write the project as `fmt` (formats.write_to: a file, standard output, or a folder);
+    how many lines or files, and what the format cannot hold."""
     chosen = items(store, include_todo)
     if fmt != "jsonl" and not include_todo:  # a skipped item is in Earmark's own export only
         chosen = [i for i in chosen if i.annotation.status == Status.SUBMITTED]
     notes = formats.Notes()
     try:
-        n = formats.write(fmt, chosen, target, out, notes)
+        n = formats.write_to(fmt, chosen, output, notes)
     except formats.FormatError as exc:
         raise ProjectError(str(exc)) from None
     return n, notes.lines()

@@ -19,6 +19,7 @@ import soundfile as sf
 
 from app.audio.load import AudioInfo, decoder_quiet
 from app.audio.peaks import BASE_BLOCK, pairs
+from app.model.annotation import Segment
 
 F32 = npt.NDArray[np.float32]
 
@@ -96,8 +97,9 @@ def peaks_of_file(path: Path) -> tuple[F32, F32, int]:
     return np.concatenate(mins), np.concatenate(maxs), info.samplerate
 
 
-def spans_of_file(path: Path, settings: PauseSettings = DEFAULTS) -> list[tuple[float, float]]:
-    """Speech between pauses in a recording on disk, for import: the same peak data the
-    waveform draws, so the same segments the window would propose."""
+def segments_of_file(path: Path, settings: PauseSettings = DEFAULTS) -> tuple[Segment, ...]:
+    """Speech between pauses in a recording on disk, as empty segments, for import: from the
+    same peak data the waveform draws, so the segments the window would propose."""
     mins, maxs, rate = peaks_of_file(path)
-    return speech_spans(mins, maxs, BASE_BLOCK, rate, settings) if len(mins) else []
+    spans = speech_spans(mins, maxs, BASE_BLOCK, rate, settings) if len(mins) else []
+    return tuple(Segment(a, b) for a, b in spans)

@@ -7,6 +7,7 @@ server alike (no Qt): what a path holds becomes `Record`s, annotated `Item`s bec
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TextIO
 
@@ -24,6 +25,7 @@ __all__ = [
     "fit",
     "read",
     "write",
+    "write_to",
 ]
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".w64"}
@@ -118,6 +120,20 @@ def _with_sidecars(
                 notes.problem(f"{exc} {path.name} opens without it.")
         reading.records.append(record)
     return reading
+
+
+def write_to(fmt: str, items: list[Item], output: Path | None, notes: Notes) -> int:
+    """`write`, for a command: a folder format into `output`; a stream format to standard
+    output, or to the file `output`, which appears whole or not at all."""
+    if fmt in FOLDERS:
+        return write(fmt, items, output, None, notes)
+    if output is None:
+        return write(fmt, items, None, sys.stdout, notes)
+    part = output.with_name(output.name + ".part")
+    with part.open("w", encoding="utf-8") as f:
+        n = write(fmt, items, None, f, notes)
+    part.replace(output)
+    return n
 
 
 def write(

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from app import formats
 from app.audio.load import AudioError, check
-from app.audio.pauses import spans_of_file
-from app.model.annotation import Segment, segments_to_json
+from app.audio.pauses import segments_of_file
+from app.model.annotation import segments_to_json
 from app.protocol import Prefill, SegmentDoc
 from app.server import models as m
 from app.server.audit import audit
@@ -59,7 +59,20 @@ def import_recordings(
 ) -> ImportResult:
     """Each recording checked in bounded memory, then sealed as it is read (never whole in
     memory); its key kept wrapped under the master key. `path` is anything app.formats reads."""
-    reading = formats.read(path, tier)
+    return import_reading(db, store, keys, project, formats.read(path, tier), rate, actor, segment)
+
+
+def import_reading(
+    db: Session,
+    store: AudioStore,
+    keys: Keys,
+    project: m.Project,
+    reading: formats.Reading,
+    rate: float = 1.0,
+    actor: str | None = None,
+    segment: bool = False,
+) -> ImportResult:
+    """What a file (or the Label Studio bridge) read, imported as `import_recordings` does."""
     result = ImportResult(notes=reading.notes.lines())
     notes = formats.Notes()
     number = int(
@@ -82,8 +95,7 @@ def import_recordings(
             result.refused.append(str(exc))
             continue
         if segment and not rec.segments:  # speech between pauses, for the annotator to adjust
-            spans = spans_of_file(audio)
-            rec = replace(rec, segments=tuple(Segment(a, b) for a, b in spans))
+            rec = replace(rec, segments=segments_of_file(audio))
         try:
             prefill = _prefill(rec, info.duration_s, audio.name, notes)
         except ValueError as exc:

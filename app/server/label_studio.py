@@ -24,11 +24,12 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import formats
 from app.formats import labelstudio as lsf
 from app.server import models as m
 from app.server.audit import audit
 from app.server.export import export_records, item_of
-from app.server.importer import import_recordings
+from app.server.importer import import_reading
 from app.server.keys import Keys
 from app.server.storage import AudioStore
 
@@ -165,7 +166,7 @@ def pull(
     out = Pulled()
     with tempfile.TemporaryDirectory(prefix="earmark-ls-") as tmp:
         folder = Path(tmp)
-        local: list[dict[str, Any]] = []
+        reading = formats.Reading()
         for task in ls.tasks(ls_project):
             tid = int(task["id"])
             if tid in known:
@@ -181,21 +182,14 @@ def pull(
             except BridgeError as exc:
                 out.refused.append(f"Label Studio task {tid}: {exc}")
                 continue
-            data = {"audio": name}
-            if task["data"].get("customer_id"):
-                data["customer_id"] = str(task["data"]["customer_id"])
-            local.append(
-                {
-                    "id": tid,
-                    "data": data,
-                    "annotations": task.get("annotations") or [],
-                    "predictions": task.get("predictions") or [],
-                }
-            )
-        if local:
-            export = folder / "tasks.json"
-            export.write_text(json.dumps(local), encoding="utf-8")
-            result = import_recordings(db, store, keys, project, export, actor=None)
+            # the fetched file stands in for the task's audio; of its data, nothing else but
+            # the customer id is read (record_of reads no other field)
+            local = {**task, "data": {**task["data"], "audio": name}}
+            rec = lsf.record_of(local, folder, f"Label Studio project {ls_project}", reading.notes)
+            if rec is not None:
+                reading.records.append(rec)
+        if reading.records:
+            result = import_reading(db, store, keys, project, reading)
             out.imported, out.notes = result.imported, result.notes
             out.refused += result.refused
             for key, task_id in result.created.items():

@@ -67,17 +67,21 @@ class ReviewControls:
 
     def _take(self, status: SyncStatus) -> None:
         self.items, self.decisions = status.items, status.decisions
-        self._mark_queue()
-        self.window.queue.show_queue(self.editor.tasks, self.editor.statuses(), self.editor.index)
+        if self._mark_queue():  # the queue is drawn again only when a mark changes
+            q = self.window.queue
+            q.show_queue(self.editor.tasks, self.editor.statuses(), self.editor.index)
         self.refresh()
 
-    def _mark_queue(self) -> None:
-        """Each decided item's outcome, for the queue's marks."""
-        self.window.queue.outcomes = {
+    def _mark_queue(self) -> bool:
+        """Each decided item's outcome, for the queue's marks; whether any changed."""
+        outcomes = {
             task_id: self.decisions[item.item_id].outcome
             for task_id, item in self.items.items()
             if item.item_id in self.decisions
         }
+        changed = outcomes != self.window.queue.outcomes
+        self.window.queue.outcomes = outcomes
+        return changed
 
     def refresh(self) -> None:
         task, yours = self.editor.task, self.editor.annotation

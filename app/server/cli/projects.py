@@ -181,13 +181,7 @@ def export(db: Session, args: argparse.Namespace) -> int:
                 out.close()
         else:
             items = [item_of(r) for r in records if r["status"] == "submitted"]
-            if args.format in formats.FOLDERS:
-                n = formats.write(args.format, items, args.output, None, notes)
-            elif args.output:
-                with args.output.open("w", encoding="utf-8") as f:
-                    n = formats.write(args.format, items, None, f, notes)
-            else:
-                n = formats.write(args.format, items, None, sys.stdout, notes)
+            n = formats.write_to(args.format, items, args.output, notes)
     except formats.FormatError as exc:
         say(f"earmark-server: {exc}")
         return 2
