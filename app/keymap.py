@@ -77,6 +77,8 @@ class Cmd(StrEnum):
     REJECT = "reject"
     PLAY_REVIEW_SPAN = "play_review_span"
     SEGMENTS_FROM_PAUSES = "segments_from_pauses"
+    PLAY_FROM_WORD = "play_from_word"
+    CARET_FOLLOWS_PLAYHEAD = "caret_follows_playhead"
     DASHBOARD = "dashboard"
     INTENT_1 = "intent_1"
     INTENT_2 = "intent_2"
@@ -140,6 +142,8 @@ DEFAULTS: tuple[Binding, ...] = (
     _b(Cmd.NORMAL_SPEED, "Normal speed", _P, "Ctrl+\\", "\\"),
     _b(Cmd.TOGGLE_REWIND_ON_PAUSE, "Rewind on pause on/off", _P, "Ctrl+Shift+R"),
     _b(Cmd.NEXT_CHANNEL, "Listen to the next channel, or the mix", _P, "Ctrl+Shift+C", "C"),
+    _b(Cmd.PLAY_FROM_WORD, "Play from the word at the caret", _P, "Ctrl+J", "W"),
+    _b(Cmd.CARET_FOLLOWS_PLAYHEAD, "Caret follows the word being heard on/off", _P, "Ctrl+Shift+J"),
     _b(
         Cmd.SPLIT,
         "Split at the playhead (and the text at the caret)",

@@ -1,4 +1,4 @@
-"""Earmark's performance figures B1-B9 (DESIGN.md), each beside its target and a baseline.
+"""Earmark's performance figures B1-B12 (DESIGN.md and the issues), each beside its target and a baseline.
 
     .venv/bin/python packaging/bench.py            1 h and 8 h recordings (a few minutes)
     .venv/bin/python packaging/bench.py --short    1 min and 8 min: checks the script works
@@ -591,17 +591,97 @@ def bench_next_item(app: QApplication) -> None:
     runner.shutdown()
 
 
+def bench_align(app: QApplication, work: Path) -> None:
+    """Alignment of a 15 s segment on a worker, while the GUI thread redraws a waveform every
+    5 ms: its time against the audio's length, and GUI frames over 16 ms against the same
+    redraws with nothing running beside them."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    from app.audio.align import Aligner
+    from app.model.conventions import Conventions
+
+    text = (
+        "turn on the kitchen lights and set a timer for nine minutes then play some jazz in the"
+        " living room and tell me what the weather is like in london tomorrow morning please and"
+        " remind me to call my sister when I get home tonight after work"
+    )
+    wav = work / "fifteen.wav"
+    subprocess.run(["espeak-ng", "-s", "150", "-w", str(wav), text], check=True, timeout=60)
+    x, rate = sf.read(str(wav), dtype="float32")
+    x = np.concatenate([x, np.zeros(max(0, 15 * rate - len(x)), np.float32)])[: 15 * rate]
+    conv, aligner = Conventions(tags=()), Aligner()
+    aligner.align(x[: rate * 2], rate, 0.0, "turn on", conv)  # the decoder made once, up front
+    clip = prepare_clip(str(wav), PeakCache(work / "align-peaks"), work / "align-dec")
+    view = WaveformView()
+    view.resize(1200, 300)
+    view.show()
+    view.set_clip(clip, clip.duration_s)
+
+    def frames_while(busy: Callable[[], bool]) -> list[float]:
+        gaps: list[float] = []
+        last = [time.perf_counter()]
+
+        def tick() -> None:
+            view.plot.viewport().repaint()
+            now = time.perf_counter()
+            gaps.append(now - last[0])
+            last[0] = now
+
+        timer = QTimer()
+        timer.timeout.connect(tick)
+        timer.start(5)
+        while busy():
+            app.processEvents()
+        timer.stop()
+        return gaps[1:]
+
+    idle_until = time.perf_counter() + 1.0
+    idle = frames_while(lambda: time.perf_counter() < idle_until)
+    took: list[float] = []
+    result: list[object] = []
+
+    def work_() -> None:
+        t = time.perf_counter()
+        result.append(aligner.align(x, rate, 0.0, text, conv))
+        took.append(time.perf_counter() - t)
+
+    worker = threading.Thread(target=work_)
+    worker.start()
+    during = frames_while(worker.is_alive)
+    worker.join()
+    placed = sum(w.has_time for w in result[0].words)  # type: ignore[attr-defined]
+    row(
+        "B12",
+        f"align a 15 s segment on a worker ({placed}/{len(text.split())} words)",
+        ms(took[0]),
+        "off the GUI",
+        f"{took[0] / 15:.3f}× real time",
+    )
+    over, idle_over = sum(g > 0.016 for g in during), sum(g > 0.016 for g in idle)
+    row(
+        "B12",
+        f"GUI frames over 16 ms meanwhile (of {len(during)})",
+        f"{over} frames" if over != 1 else "1 frame",
+        "none",
+        f"+{over - idle_over} against {idle_over} of {len(idle)} with nothing beside; worst"
+        f" {max(during) * 1000:.1f} ms",
+    )
+    view.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--short", action="store_true", help="small files: checks the script works")
     ap.add_argument(
         "--only",
-        choices=["views", "heap", "audio", "sync", "serve", "start", "next"],
+        choices=["views", "heap", "audio", "sync", "serve", "start", "next", "align"],
         action="append",
         help="run only these parts (repeatable); default: all",
     )
     args = ap.parse_args()
-    parts = set(args.only or ["views", "heap", "audio", "sync", "serve", "start", "next"])
+    parts = set(args.only or ["views", "heap", "audio", "sync", "serve", "start", "next", "align"])
     global DRIFT_S
     DRIFT_S = 6.0 if args.short else 60.0
     app = QApplication(sys.argv)
@@ -628,6 +708,8 @@ def main() -> None:
             bench_start()
         if "next" in parts:
             bench_next_item(app)
+        if "align" in parts:
+            bench_align(app, work)
     print(f"{len(rows)} figures")
 
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Create .venv (once) and install Earmark into it: --server adds the server, --dev the tests.
+# Create .venv (once) and install Earmark into it, with the word aligner; --server adds the
+# server, --dev the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv
 fi
-extra=""
+extra="[align]"
 case "${1:-}" in
   --dev) extra="[dev]" ;;
-  --server) extra="[server]" ;;
+  --server) extra="[server,align]" ;;
 esac
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}"

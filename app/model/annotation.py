@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -133,6 +134,14 @@ def segments_from_json(rows: list[dict[str, Any]]) -> tuple[Segment, ...]:
         )
         for s in rows
     )
+
+
+def segment_at(segments: tuple[Segment, ...], t_s: float) -> int | None:
+    """The index of the segment holding time `t_s` (segments are in time order), if any."""
+    k = bisect.bisect_right([s.start_s for s in segments], t_s) - 1
+    if k >= 0 and t_s < segments[k].end_s:
+        return k
+    return None
 
 
 def _check_index(a: Annotation, index: int) -> Segment:

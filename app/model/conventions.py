@@ -22,6 +22,7 @@ class Conventions:
     fillers: tuple[str, ...] = ("uh", "um", "er", "hmm")
     digits_allowed: bool = False
     partial_word_suffix: str = "-"
+    language: str = "en"  # a BCP 47 tag; the word aligner has an English model only
 
     @property
     def tag_texts(self) -> frozenset[str]:
@@ -45,6 +46,7 @@ def load_conventions(path: Path) -> Conventions:
         fillers=tuple(str(f) for f in data.get("fillers", ())),
         digits_allowed=bool(data.get("digits_allowed", False)),
         partial_word_suffix=str(data.get("partial_word_suffix", "-")),
+        language=str(data.get("language", "en")),
     )
 
 

@@ -20,6 +20,7 @@ class Preferences:
     pedal_rewind_s: float = 1.0  # rewind when the centre pedal is released
     spectrogram_shown: bool = False
     spectrogram_range_db: int = 70
+    caret_follows_playhead: bool = False  # the caret goes to the word being heard
 
 
 class Settings:
@@ -32,7 +33,10 @@ class Settings:
             default: Any = f.default
             raw = self.q.value(f"prefs/{f.name}", default)
             try:
-                values[f.name] = type(default)(raw) if raw is not None else default
+                if isinstance(default, bool) and isinstance(raw, str):
+                    values[f.name] = raw.lower() == "true"  # QSettings' ini files hold text
+                else:
+                    values[f.name] = type(default)(raw) if raw is not None else default
             except (TypeError, ValueError):
                 values[f.name] = default
         return Preferences(**values)

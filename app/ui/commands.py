@@ -17,6 +17,7 @@ from app.keymap import INTENT_CMDS, TAG_CMDS, Cmd
 from app.model import annotation as ops
 from app.model import conventions
 from app.model.slots import Slot, words_in_chars
+from app.model.words import word_at_char
 from app.ui.actions import Handler
 from app.ui.controller import Controller
 from app.ui.dialogs import (
@@ -51,7 +52,7 @@ def merge(*tables: Table) -> Table:
 
 def editing(c: Controller) -> Table:
     """What every mode shares: listening, segments, labels, moving around."""
-    return merge(listening(c), segments(c), labelling(c), moving(c))
+    return merge(listening(c), words(c), segments(c), labelling(c), moving(c))
 
 
 def listening(c: Controller) -> Table:
@@ -125,6 +126,43 @@ def listening(c: Controller) -> Table:
             Cmd.VIEW_FORWARD: lambda: w.waveform.page(1),
             Cmd.TOGGLE_SPECTROGRAM: c.toggle_spectrogram,
         },
+    )
+
+
+def words(c: Controller) -> Table:
+    """Play from the word at the caret; the caret following the word being heard."""
+    p, w = c.player, c.window
+
+    def play_from_word() -> None:
+        seg = c.segment()
+        if seg is None:
+            return
+        edit = w.transcript.edit
+        k = word_at_char(edit.toPlainText(), edit.caret())
+        aligned = c.words.words(c.clip, seg)
+        if c.words.unavailable or aligned is None or k is None:
+            why = c.words.unavailable or "The words of this segment are not aligned yet."
+            w.say(f"{why} Playing the segment from its start.")
+            c.play_segment()
+            return
+        start_s, word = aligned.play_from(k)
+        p.play(start_s, seg.end_s)
+        target = aligned.word(k)
+        if word is None and target is not None:
+            w.say(f"“{target.word}” is not placed in the audio; playing from the word before it.")
+
+    def toggle_follow() -> None:
+        on = not c.prefs.caret_follows_playhead
+        c.set_prefs(replace(c.prefs, caret_follows_playhead=on))
+        w.say(
+            "The caret follows the word being heard while playing."
+            if on
+            else "The caret stays where you type."
+        )
+
+    return with_activity(
+        c.editor,
+        {Cmd.PLAY_FROM_WORD: play_from_word, Cmd.CARET_FOLLOWS_PLAYHEAD: toggle_follow},
     )
 
 

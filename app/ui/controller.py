@@ -11,12 +11,10 @@ import logging
 import time
 from collections import Counter
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
-from app.audio.clip import Clip, ClipCache, prepare_clip
-from app.audio.peaks import PeakCache
+from app.audio.clip import Clip
 from app.audio.player import Player
 from app.audio.source import MIX
 from app.editor import Editor
@@ -28,18 +26,18 @@ from app.model.taxonomy import most_used
 from app.pedals import PedalEvent
 from app.project import ImportReport, Progress, Project, scan_source
 from app.store.db import Queue
-from app.store.paths import decode_cache_dir, peak_cache_dir
 from app.store.settings import Preferences, Settings
 from app.sync.base import SyncStatus
-from app.tasks import QtRunner, log_failure
+from app.tasks import QtRunner
 from app.ui.actions import Actions
+from app.ui.clip_feed import ClipFeed
 from app.ui.main_window import MainWindow
 from app.ui.server_sync import ServerSync
 from app.ui.spectrogram_feed import SpectrogramFeed
+from app.ui.word_feed import WordFeed
 
 log = logging.getLogger(__name__)
 POLL_MS = 30
-PEAKS_REDRAW_MS = 100
 RETRY_SAVE_MS = 2000  # after a failed save (full disk, locked store), try again on our own
 
 
@@ -61,10 +59,8 @@ class Controller(QObject):
         self.actions, self.sync = actions, sync
         self.prefs: Preferences = settings.load()
         self.keymap = actions.keymap
-        self.clips = ClipCache()
         self.clip: Clip | None = None
         self.most_used: list[str] = []
-        self._loading: set[str] = set()
         self._follow = True
         self.opened_at = 0.0
         self.first_paint_ms: float | None = None
@@ -80,11 +76,18 @@ class Controller(QObject):
         self._shut_down = False
         self.scan: Progress | None = None
         self.channel = MIX
-        self.peak_cache = PeakCache(peak_cache_dir())
+        self.clips = ClipFeed(
+            runner,
+            window,
+            project.audio_key,
+            shown=lambda: self.clip,
+            wanted=lambda: self.editor.task.audio_path if self.editor.task else None,
+            show=self._show_clip,
+        )
         self.spectrogram = SpectrogramFeed(runner, window.spectrogram, lambda: self.clip)
-        self._peaks_timer = QTimer(self)
-        self._peaks_timer.setInterval(PEAKS_REDRAW_MS)
-        self._peaks_timer.timeout.connect(self._peaks_tick)
+        self.words = WordFeed(runner, project.conventions, window.transcript)
+        self.words.on_aligned = lambda: self.words.show(self.clip, self.segment())
+        self._caret_at = -1  # where following the playhead last put the caret
         self.next_ready_ms: list[float] = []
         self.player.rewind_on_pause_s = self.prefs.rewind_on_pause_s
         if sync is not None:
@@ -180,7 +183,7 @@ class Controller(QObject):
     def _synced(self, _status: SyncStatus) -> None:
         task = self.editor.task
         if task is not None and self.clip is None:
-            self._load(task.audio_path)  # it may have just arrived (or been fetched again)
+            self.clips.load(task.audio_path)  # it may have just arrived (or been fetched again)
 
     def _queued(self, report: ImportReport, tasks: list[Task]) -> None:
         self.scan = None
@@ -236,44 +239,9 @@ class Controller(QObject):
         else:
             self.clip = None
             self.window.waveform.set_clip(None, task.duration_s)
-            self._load(task.audio_path)
-        self._prefetch()
-
-    def _load(self, path: str) -> None:
-        if path in self._loading:
-            return
-        self._loading.add(path)
-
-        def done(clip: Clip) -> None:
-            self._loading.discard(path)
-            self.clips.put(clip)
-            task = self.editor.task
-            if task is not None and task.audio_path == path and self.clip is None:
-                self._show_clip(clip)
-            if not clip.complete:
-                self._build(clip)
-
-        def failed(exc: BaseException) -> None:
-            self._loading.discard(path)
-            task = self.editor.task
-            if task is not None and task.audio_path == path:
-                self.window.say(f"Cannot play this recording: {exc}", error=True)
-
-        peaks, decoded, key = self.peak_cache, decode_cache_dir(), self.project.audio_key
-        self.runner.background(lambda: prepare_clip(path, peaks, decoded, key), done, failed)
-
-    def _build(self, clip: Clip) -> None:
-        """Pyramids of a long recording, on a worker; the waveform fills in meanwhile."""
-        peaks = self.peak_cache
-
-        def done(_ok: bool) -> None:
-            if self.clip is clip:
-                self.window.waveform.refresh_peaks()
-                self.window.say(f"Waveform of {Path(clip.path).name} complete.")
-
-        self.runner.background(lambda: clip.build(peaks), done, log_failure("peak building"))
-        if not self._peaks_timer.isActive():
-            self._peaks_timer.start()
+            self.clips.load(task.audio_path)
+        tasks, k = self.editor.tasks, self.editor.index
+        self.clips.prefetch(tasks[j].audio_path for j in (k + 1, k + 2) if 0 <= j < len(tasks))
 
     def pedal(self, event: PedalEvent) -> None:
         """A pedal pressed or released (on the GUI thread); keys typed nowhere."""
@@ -301,25 +269,6 @@ class Controller(QObject):
         view.setVisible(not view.isVisible())
         self.set_prefs(replace(self.prefs, spectrogram_shown=view.isVisible()))
 
-    def _peaks_tick(self) -> None:
-        clip = self.clip
-        # read once: the building worker replaces the dict (never empties it) when it finishes
-        builders = list(clip.builders.values()) if clip is not None else []
-        if not builders:
-            if all(c.complete for c in self.clips.values()):
-                self._peaks_timer.stop()
-            return
-        self.window.waveform.refresh_peaks()
-        b = builders[0]
-        self.window.say(f"Drawing the waveform: {100 * b.filled // max(1, b.frames)} %")
-
-    def _prefetch(self) -> None:
-        for k in (self.editor.index + 1, self.editor.index + 2):
-            if 0 <= k < len(self.editor.tasks):
-                path = self.editor.tasks[k].audio_path
-                if self.clips.get(path) is None:
-                    self._load(path)
-
     def _show_clip(self, clip: Clip) -> None:
         self.clip = clip
         w = self.window.waveform
@@ -345,6 +294,8 @@ class Controller(QObject):
             return
         w.waveform.set_segments(a.segments, self.editor.segment)
         w.transcript.show_annotation(a, self.editor.segment, task.asr_text)
+        self.words.want(self.clip, a.segments, self.editor.segment)
+        self.words.show(self.clip, a.segments[self.editor.segment])
         w.labels.show_annotation(a, self.most_used)
         w.timer.setText(f"Time {a.active_ms // 60000}:{a.active_ms // 1000 % 60:02d}")
         self._save_state()
@@ -380,6 +331,23 @@ class Controller(QObject):
             if pos > x1 or pos < x0:
                 span = x1 - x0
                 self.window.waveform.show_range(pos - 0.1 * span, pos + 0.9 * span)
+        self._follow_words(pos)
+
+    def _follow_words(self, pos: float) -> None:
+        """The word being heard highlighted; with the caret following, the caret on it (and the
+        segment being heard selected)."""
+        a, playing = self.editor.annotation, self.player.playing
+        if a is None:
+            return
+        follow = playing and self.prefs.caret_follows_playhead
+        if follow:
+            k = ops.segment_at(a.segments, pos)
+            if k is not None and k != self.editor.segment:
+                self.editor.select_segment(k)
+        at = self.words.heard(self.clip, a.segments[self.editor.segment], pos, playing)
+        if follow and at >= 0 and at != self._caret_at:
+            self.window.transcript.edit.set_caret(at)
+        self._caret_at = at
 
     # -- edits from the widgets ---------------------------------------------------------------
     def _text_edited(self, text: str) -> None:

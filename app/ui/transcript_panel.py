@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import (
@@ -20,9 +21,12 @@ from app.model.annotation import Annotation
 from app.model.conventions import Conventions, check_transcript, tag_spans
 from app.model.diff import Op, changed_word_indices, word_diff
 from app.model.slots import Slot, word_spans
+from app.model.words import Placed, SegmentWords
 from app.ui.segments_model import SegmentsModel
 
 SLOT_COLORS = [QColor(255, 170, 0), QColor(0, 150, 200), QColor(170, 60, 200), QColor(30, 160, 60)]
+HEARD = QColor(255, 226, 90)  # the word being heard
+NOT_PLACED = QColor(140, 140, 140)
 
 
 class TranscriptHighlighter(QSyntaxHighlighter):
@@ -32,6 +36,35 @@ class TranscriptHighlighter(QSyntaxHighlighter):
         self.slots: tuple[Slot, ...] = ()
         self.asr = ""
         self.compare_asr = False
+        self.words: SegmentWords | None = None
+        self.heard: int | None = None  # index of the word being heard
+
+    def _merge(self, span: tuple[int, int], change: Callable[[QTextCharFormat], None]) -> None:
+        """Change one property of the formats already set over `span`, keeping the others."""
+        for i in range(*span):
+            fmt = self.format(i)
+            change(fmt)
+            self.setFormat(i, 1, fmt)
+
+    def _words(self, spans: list[tuple[int, int]]) -> None:
+        if self.words is None:
+            return
+        for w in self.words.words:
+            if w.index >= len(spans) or w.placed == Placed.SURE:
+                continue
+            style = (
+                QTextCharFormat.UnderlineStyle.DotLine
+                if w.placed == Placed.NOT_PLACED
+                else QTextCharFormat.UnderlineStyle.DashUnderline
+            )
+
+            def mark(fmt: QTextCharFormat, style: QTextCharFormat.UnderlineStyle = style) -> None:
+                fmt.setUnderlineStyle(style)
+                fmt.setUnderlineColor(NOT_PLACED)
+
+            self._merge(spans[w.index], mark)
+        if self.heard is not None and self.heard < len(spans):
+            self._merge(spans[self.heard], lambda fmt: fmt.setBackground(HEARD))
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802
         spans = word_spans(text)
@@ -62,6 +95,7 @@ class TranscriptHighlighter(QSyntaxHighlighter):
             fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
             fmt.setUnderlineColor(QColor(220, 0, 0))
             self.setFormat(p.start_char, max(1, p.end_char - p.start_char), fmt)
+        self._words(spans)
 
 
 class TranscriptEdit(QPlainTextEdit):
@@ -146,6 +180,10 @@ class TranscriptPanel(QWidget):
         self.asr_label.setTextFormat(Qt.TextFormat.RichText)
         self.slots_label = QLabel()
         self.slots_label.setWordWrap(True)
+        self.words_label = QLabel()
+        self.words_label.setObjectName("words")
+        self.words_label.setWordWrap(True)
+        self.words_label.setStyleSheet("color: #555555;")
         self.problems = QLabel()
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #b00000;")
@@ -154,6 +192,7 @@ class TranscriptPanel(QWidget):
         title = QLabel("<b>Transcript</b> of the selected segment")
         lay.addWidget(title)
         lay.addWidget(self.edit)
+        lay.addWidget(self.words_label)
         lay.addWidget(self.asr_label)
         lay.addWidget(self.slots_label)
         lay.addWidget(self.problems)
@@ -196,6 +235,26 @@ class TranscriptPanel(QWidget):
             self.problems.setText("\n".join(p.message for p in probs))
         finally:
             self._updating = False
+
+    def show_words(self, words: SegmentWords | None, status: str) -> None:
+        """Which words of the segment shown are tied to the audio; redrawn only on a change."""
+        self.words_label.setText(status)
+        self.words_label.setVisible(bool(status))
+        if words is not None and words.text != self.edit.toPlainText():
+            words = None  # for other text: typing went on since
+        if words != self.highlighter.words:
+            self.highlighter.words = words
+            self.highlighter.heard = None
+            self.highlighter.rehighlight()
+
+    def set_current_word(self, index: int | None) -> int:
+        """Highlight word `index` as the one being heard; its first character, or -1."""
+        h = self.highlighter
+        if index != h.heard:
+            h.heard = index
+            h.rehighlight()
+        spans = word_spans(self.edit.toPlainText())
+        return spans[index][0] if index is not None and index < len(spans) else -1
 
     def _show_asr(self, asr: str, transcript: str) -> None:
         if not asr:
