@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app import __version__, formats
 from app.audio.load import AudioError
-from app.project import ProjectError, export, import_source, open_project
+from app.project import ProjectError, draft_missing, export, import_source, open_project
 from app.store.db import StoreError
 from app.store.paths import resources_dir
 from app.syslibs import INSTALL_HINT, missing_packages, package_for_import_error
@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
         help="segments from pauses for each recording that brings none (adjust them later with"
         " Ctrl+Shift+B)",
     )
+    i.add_argument(
+        "--draft",
+        action="store_true",
+        help="a local draft transcript (PocketSphinx, English) for each recording that came"
+        " without a hypothesis; marked as a draft in exports",
+    )
     e = sub.add_parser("export", help="write a project's annotations")
     e.add_argument("path", type=Path, help="the folder or manifest that was opened")
     e.add_argument("--format", choices=formats.FORMATS, default="jsonl")
@@ -74,20 +80,23 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def cmd_import(path: Path, tier: str | None, segment: bool = False) -> int:
+def cmd_import(path: Path, tier: str | None, segment: bool = False, draft: bool = False) -> int:
     project = open_project(path)
     try:
         report = import_source(path, project.store, tier, segment)
+        for line in report.notes:
+            _say(f"not kept: {line}")
+        for r in report.refused:
+            _say(f"refused: {r.name}: {r.reason}")
+        _say(
+            f"{len(report.accepted)} recording(s) queued, {len(report.refused)} refused"
+            f" ({project.source})."
+        )
+        if draft:
+            n = draft_missing(project, _say)
+            _say(f"{n} draft(s) made; each is marked as a local draft, not an ASR hypothesis.")
     finally:
         project.store.close()
-    for line in report.notes:
-        _say(f"not kept: {line}")
-    for r in report.refused:
-        _say(f"refused: {r.name}: {r.reason}")
-    _say(
-        f"{len(report.accepted)} recording(s) queued, {len(report.refused)} refused"
-        f" ({project.source})."
-    )
     return 1 if report.refused else 0
 
 
@@ -135,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "import":
-            return cmd_import(args.path, args.tier, args.segment)
+            return cmd_import(args.path, args.tier, args.segment, args.draft)
         if args.command == "export":
             return cmd_export(args.path, args.format, args.output, args.all)
         if args.command == "demo":

@@ -79,6 +79,7 @@ class Cmd(StrEnum):
     SEGMENTS_FROM_PAUSES = "segments_from_pauses"
     PLAY_FROM_WORD = "play_from_word"
     CARET_FOLLOWS_PLAYHEAD = "caret_follows_playhead"
+    DRAFT_TRANSCRIPT = "draft_transcript"
     DASHBOARD = "dashboard"
     INTENT_1 = "intent_1"
     INTENT_2 = "intent_2"
@@ -176,6 +177,12 @@ DEFAULTS: tuple[Binding, ...] = (
     _b(Cmd.FOCUS_WAVEFORM, "Go to the waveform (bare keys)", _Q, "F6"),
     _b(Cmd.FOCUS_TRANSCRIPT, "Go to the transcript", _Q, "F7", "T"),
     _b(Cmd.FOCUS_QUEUE, "Go to the queue", _Q, "F8"),
+    _b(
+        Cmd.DRAFT_TRANSCRIPT,
+        "Draft a transcript locally (a recording with no hypothesis); again stops it",
+        _T,
+        "Ctrl+Shift+H",
+    ),
     _b(Cmd.PICK_INTENT, "Pick the intent (type to filter)", _L, "Ctrl+I", "I"),
     _b(Cmd.MARK_SLOT, "Mark the selected words as a slot", _L, "Ctrl+K"),
     _b(Cmd.REMOVE_SLOT, "Remove the slot at the caret", _L, "Ctrl+Shift+K"),

@@ -4,6 +4,7 @@ tool becomes a work queue (app.formats reads them); export in any format it writ
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from app.model.slots import words_of
 from app.model.task import Task, fresh_annotation
 from app.model.taxonomy import Taxonomy, load_taxonomy
 from app.store.db import Store
-from app.store.paths import project_db, resources_dir
+from app.store.paths import decode_cache_dir, project_db, resources_dir
 
 TAXONOMY_FILE = "earmark-taxonomy.json"
 CONVENTIONS_FILE = "earmark-conventions.json"
@@ -156,6 +157,31 @@ def import_source(
     return report
 
 
+def draft_missing(project: Project, say: Callable[[str], None]) -> int:
+    """A local draft for each queued recording that has neither a hypothesis nor a draft;
+    how many were drafted. Raises ProjectError when drafting is not possible here."""
+    from app.audio.align import unavailable
+    from app.audio.recognise import Recogniser, draft_file, recogniser_name
+
+    why = unavailable(project.conventions)
+    if why:
+        raise ProjectError(why.replace("Words are not tied to the audio", "No drafts"))
+    todo = [t for t in project.store.tasks() if not t.asr_text and not t.draft]
+    rec, by, n = Recogniser(), recogniser_name(), 0
+    for k, t in enumerate(todo, 1):
+        name = Path(t.audio_path).name
+        say(f"drafting {k}/{len(todo)}: {name} ({t.duration_s:.0f} s)")
+        try:
+            draft = draft_file(rec, Path(t.audio_path), t.prefill, decode_cache_dir())
+        except (AudioError, OSError, RuntimeError) as exc:
+            say(f"not drafted: {name}: {exc}")
+            continue
+        project.store.set_draft(t.id, draft, by)
+        n += 1
+        say(f"drafted: {name}: {sum(len(s.text.split()) for s in draft)} words")
+    return n
+
+
 def open_project(source: Path, tier: str | None = None) -> Project:
     """The local store of a source, with its taxonomy and conventions (or the defaults)."""
     source = source.resolve()
@@ -180,7 +206,17 @@ def items(store: Store, include_todo: bool = False) -> list[formats.Item]:
     for t in store.tasks():
         a = done[t.id][1] if t.id in done else fresh_annotation(t)
         if include_todo or a.status != Status.TODO:
-            out.append(formats.Item(t.id, t.audio_path, t.duration_s, a, t.asr_text))
+            out.append(
+                formats.Item(
+                    t.id,
+                    t.audio_path,
+                    t.duration_s,
+                    a,
+                    t.asr_text,
+                    draft=t.draft_text,
+                    draft_by=t.draft_by,
+                )
+            )
     return out
 
 

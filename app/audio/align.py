@@ -25,6 +25,7 @@ F32 = npt.NDArray[np.float32]
 RATE_HZ = 16000  # the model's rate
 MAX_SEGMENT_S = 90.0  # longer segments are not aligned: split them first
 MAX_WORD_S = 2.5  # a "word" stretched longer than this soaked up a pause or another word
+DITHER = 3e-4  # about -70 dBFS of noise: digital silence (zeros) throws the decoder's features
 PIECE = RATE_HZ // 10  # 0.1 s of audio: about 2 ms of decoding between handovers
 EXTRA_HINT = "install the aligner with: pip install 'earmark[align]'"
 
@@ -50,8 +51,9 @@ def _resample(x: npt.NDArray[np.float64], n_out: int) -> npt.NDArray[np.float64]
 
 
 def to_pcm16(samples: F32, rate_hz: int, pause: Callable[[], None] = lambda: None) -> bytes:
-    """Mono samples at any rate as 16 kHz 16-bit PCM. Resampled one second at a time with 0.1 s
-    either side (cut off again), so that no FFT holds the GIL long; `pause` runs between."""
+    """Mono samples at any rate as 16 kHz 16-bit PCM, dithered. Resampled one second at a time
+    with 0.1 s either side (cut off again), so that no FFT holds the GIL long; `pause` runs
+    between."""
     x = np.asarray(samples, dtype=np.float64)
     if rate_hz != RATE_HZ and len(x):
         ratio = RATE_HZ / rate_hz
@@ -65,6 +67,7 @@ def to_pcm16(samples: F32, rate_hz: int, pause: Callable[[], None] = lambda: Non
             pieces.append(out[first : first + round(b * ratio) - round(a * ratio)])
             pause()
         x = np.concatenate(pieces)
+    x = x + np.random.default_rng(0).normal(0.0, DITHER, len(x))
     return (np.clip(x, -1.0, 1.0) * 32767).astype("<i2").tobytes()
 
 
@@ -165,15 +168,8 @@ class Aligner:
         # what it learnt of the last segment's audio into this one, and one odd segment (or
         # just a long one) makes it fail on every segment after.
         dec.set_cmn(self._cmn)
-        dec.start_utt()
-        step = 2 * PIECE
-        for i in range(0, len(pcm), step):
-            if cancelled():
-                dec.end_utt()
-                return SegmentWords(text, start_s, end_s, unplaced, "Alignment cancelled.")
-            dec.process_raw(pcm[i : i + step], False, False)
-            _hand_over()
-        dec.end_utt()
+        if not decode(dec, pcm, cancelled):
+            return SegmentWords(text, start_s, end_s, unplaced, "Alignment cancelled.")
         frate = float(dec.config["frate"])
         found = [] if dec.hyp() is None else [s for s in dec.seg() if _is_word(s.word)]
         if len(found) != len(aligned):
@@ -198,6 +194,20 @@ class Aligner:
         missing = [w.word for w in out if not w.has_time]
         note = ("Not placed: " + ", ".join(f"“{w}”" for w in missing) + ".") if missing else ""
         return SegmentWords(text, start_s, end_s, tuple(out), note)
+
+
+def decode(dec: Any, pcm: bytes, cancelled: Callable[[], bool] = lambda: False) -> bool:
+    """One utterance through the decoder in 0.1 s pieces; False if cancelled on the way."""
+    dec.start_utt()
+    step = 2 * PIECE
+    for i in range(0, len(pcm), step):
+        if cancelled():
+            dec.end_utt()
+            return False
+        dec.process_raw(pcm[i : i + step], False, False)
+        _hand_over()
+    dec.end_utt()
+    return True
 
 
 def _hand_over() -> None:

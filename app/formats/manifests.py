@@ -67,6 +67,8 @@ EXPORT_ONLY = {
     "annotation_id",
     "version",
     "review",
+    "asr_draft",  # a draft made on a workstation: never read back as a hypothesis
+    "asr_draft_by",
 }
 
 
@@ -130,6 +132,11 @@ def write_jsonl(items: list[Item], out: TextIO, notes: Notes) -> int:
             "audio": it.audio,
             "duration_s": round(it.duration_s, 6),
             "asr": it.asr,
+            **(
+                {"asr_draft": it.draft, "asr_draft_by": f"{it.draft_by} (a local draft)"}
+                if it.draft and not it.asr
+                else {}
+            ),
             "transcript": it.annotation.transcript,
             **it.annotation.to_json(),
         }

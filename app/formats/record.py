@@ -43,6 +43,8 @@ class Item:
     annotation: Annotation
     asr: str = ""
     key: str = ""  # the source's own id, when it came from one (written back where it fits)
+    draft: str = ""  # a transcript drafted on the workstation where there was no hypothesis
+    draft_by: str = ""
 
     @property
     def stem(self) -> str:

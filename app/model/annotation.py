@@ -136,6 +136,23 @@ def segments_from_json(rows: list[dict[str, Any]]) -> tuple[Segment, ...]:
     )
 
 
+def fill_empty(segments: tuple[Segment, ...], draft: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    """Each segment without text given the draft's words whose middle falls inside it; a
+    segment that holds text is never touched."""
+    out = []
+    for seg in segments:
+        if seg.text.strip():
+            out.append(seg)
+            continue
+        heard = [d.text for d in draft if seg.start_s <= (d.start_s + d.end_s) / 2 < seg.end_s]
+        out.append(replace(seg, text=" ".join(heard)) if heard else seg)
+    return tuple(out)
+
+
+def fill_from_draft(a: Annotation, draft: tuple[Segment, ...]) -> Annotation:
+    return replace(a, segments=fill_empty(a.segments, draft))
+
+
 def segment_at(segments: tuple[Segment, ...], t_s: float) -> int | None:
     """The index of the segment holding time `t_s` (segments are in time order), if any."""
     k = bisect.bisect_right([s.start_s for s in segments], t_s) - 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.model.annotation import Annotation, Flag, Segment, initial_annotation
+from app.model.annotation import Annotation, Flag, Segment, fill_empty, initial_annotation
 from app.model.slots import Slot
 
 
@@ -24,19 +24,35 @@ class Task:
     # annotation starts from them instead of one segment holding the hypothesis
     prefill: tuple[Segment, ...] = ()
     prefill_flags: frozenset[Flag] = frozenset()
+    # a draft made on this workstation for a recording that came without a hypothesis
+    draft: tuple[Segment, ...] = ()
+    draft_by: str = ""  # the recogniser that made it
 
     @property
     def name(self) -> str:
         return self.title or self.audio_path.rsplit("/", 1)[-1]
 
+    @property
+    def draft_text(self) -> str:
+        return " ".join(s.text for s in self.draft if s.text)
+
+    @property
+    def hypothesis(self) -> str:
+        """What to compare the transcript with: the hypothesis it came with, or the draft."""
+        return self.asr_text or self.draft_text
+
 
 def fresh_annotation(task: Task) -> Annotation:
-    """Where the annotator starts on a task: what its file brought, or its hypothesis."""
+    """Where the annotator starts on a task: what its file brought, or its hypothesis; failing
+    both, the draft."""
+    prefill = task.prefill
+    if not task.asr_text and task.draft and prefill:
+        prefill = fill_empty(prefill, task.draft)
     return initial_annotation(
         task.duration_s,
-        task.asr_text,
+        task.hypothesis,
         task.predicted_intent,
         task.predicted_slots,
-        task.prefill,
+        prefill,
         task.prefill_flags,
     )

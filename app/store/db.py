@@ -96,6 +96,14 @@ CREATE TABLE IF NOT EXISTS decisions (
 DELETE FROM outbox WHERE id NOT IN (SELECT max(id) FROM outbox GROUP BY task_id);
 CREATE UNIQUE INDEX IF NOT EXISTS outbox_task ON outbox(task_id);
 CREATE TABLE IF NOT EXISTS session (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- a draft transcript made on this workstation (app/audio/recognise.py), kept apart from the
+-- hypothesis a recording came with, so that no import or sync overwrites or mistakes it
+CREATE TABLE IF NOT EXISTS drafts (
+    task_id TEXT PRIMARY KEY,
+    segments TEXT NOT NULL,
+    made_by TEXT NOT NULL,
+    made_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS remote (
     task_id TEXT PRIMARY KEY,
     annotation_id TEXT NOT NULL,
@@ -207,6 +215,14 @@ class Store:
         return Queue(self.tasks(), self.annotations(), self.session())
 
     # -- meta --------------------------------------------------------------------------------
+    def set_draft(self, task_id: str, segments: tuple[Segment, ...], made_by: str) -> None:
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO drafts(task_id, segments, made_by, made_at)"
+                " VALUES (?, ?, ?, ?)",
+                (task_id, json.dumps(segments_to_json(segments)), made_by, time.time()),
+            )
+
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as c:
             c.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
@@ -240,7 +256,8 @@ class Store:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, audio_path, duration_s, sample_rate_hz, channels, asr_text,"
-                " predicted_intent, predicted_slots, position, title, prefill FROM tasks"
+                " predicted_intent, predicted_slots, position, title, prefill, d.segments,"
+                " d.made_by FROM tasks LEFT JOIN drafts d ON d.task_id = tasks.id"
                 " ORDER BY position, id"
             ).fetchall()
         return [
@@ -256,6 +273,8 @@ class Store:
                 r[8],
                 r[9],
                 *_prefill(r[10]),
+                draft=segments_from_json(json.loads(r[11])) if r[11] else (),
+                draft_by=r[12] or "",
             )
             for r in rows
         ]

@@ -22,6 +22,7 @@ TASK_ROWS = (
     ("outbox", "task_id"),
     ("remote", "task_id"),
     ("review_notes", "task_id"),
+    ("drafts", "task_id"),
     ("tasks", "id"),
 )
 # where a reviewer's undecided item lives (an item is a task here, by its item id)

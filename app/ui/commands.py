@@ -376,7 +376,14 @@ def annotating(c: Controller, sync: ServerSync | None) -> Table:
             w.say(f"Skipped: {reason}.")
             sent_at_once()
 
-    return with_activity(e, {Cmd.SUBMIT_NEXT: submit, Cmd.SKIP_ITEM: skip_item})
+    return with_activity(
+        e,
+        {
+            Cmd.SUBMIT_NEXT: submit,
+            Cmd.SKIP_ITEM: skip_item,
+            Cmd.DRAFT_TRANSCRIPT: lambda: c.drafts.toggle(c.clip),
+        },
+    )
 
 
 def on_server(c: Controller, sync: ServerSync, sign_out: Callable[[], None]) -> Table:

@@ -31,6 +31,7 @@ from app.sync.base import SyncStatus
 from app.tasks import QtRunner
 from app.ui.actions import Actions
 from app.ui.clip_feed import ClipFeed
+from app.ui.draft_feed import DraftFeed
 from app.ui.main_window import MainWindow
 from app.ui.server_sync import ServerSync
 from app.ui.spectrogram_feed import SpectrogramFeed
@@ -64,6 +65,7 @@ class Controller(QObject):
         self._follow = True
         self.opened_at = 0.0
         self.first_paint_ms: float | None = None
+        self.drafts = DraftFeed(runner, editor, window, project.conventions)
         w = window
         self.actions.fill_menus(w.menuBar())
         self._show_key_hints()
@@ -293,7 +295,8 @@ class Controller(QObject):
         if a is None or task is None:
             return
         w.waveform.set_segments(a.segments, self.editor.segment)
-        w.transcript.show_annotation(a, self.editor.segment, task.asr_text)
+        draft_by = "" if task.asr_text else task.draft_by
+        w.transcript.show_annotation(a, self.editor.segment, task.hypothesis, draft_by)
         self.words.want(self.clip, a.segments, self.editor.segment)
         self.words.show(self.clip, a.segments[self.editor.segment])
         w.labels.show_annotation(a, self.most_used)
@@ -392,6 +395,7 @@ class Controller(QObject):
         w = self.window
         w.transcript.edit.window_keys = self.actions.global_sequences()
         w.transcript.mark_slot_key = self.actions.hint(Cmd.MARK_SLOT)
+        w.transcript.draft_key = self.drafts.key_hint = self.actions.hint(Cmd.DRAFT_TRANSCRIPT)
         w.labels.set_key_hints(self.actions.hint)
 
     def set_keymap(self, keymap: Keymap) -> None:

@@ -167,6 +167,7 @@ class TranscriptPanel(QWidget):
         super().__init__()
         self.conv = conv
         self.mark_slot_key = ""  # as the keymap binds it (set by the controller)
+        self.draft_key = ""
         self.model = SegmentsModel(conv)
         self.segments = QListView()
         self.segments.setObjectName("segments")
@@ -205,7 +206,8 @@ class TranscriptPanel(QWidget):
         if not self._updating and current.isValid():
             self.segment_selected.emit(current.row())
 
-    def show_annotation(self, a: Annotation, selected: int, asr: str) -> None:
+    def show_annotation(self, a: Annotation, selected: int, asr: str, draft_by: str = "") -> None:
+        """`asr` is the hypothesis, or a local draft when `draft_by` names what made it."""
         self._updating = True
         try:
             self.model.set_segments(a.segments)
@@ -219,7 +221,7 @@ class TranscriptPanel(QWidget):
             self.highlighter.compare_asr = bool(asr) and len(a.segments) == 1
             self.edit.set_text(seg.text)
             self.highlighter.rehighlight()
-            self._show_asr(asr, a.transcript)
+            self._show_asr(asr, a.transcript, draft_by)
             words = seg.text.split()
             self.slots_label.setText(
                 "Slots: "
@@ -256,9 +258,14 @@ class TranscriptPanel(QWidget):
         spans = word_spans(self.edit.toPlainText())
         return spans[index][0] if index is not None and index < len(spans) else -1
 
-    def _show_asr(self, asr: str, transcript: str) -> None:
+    def _show_asr(self, asr: str, transcript: str, draft_by: str) -> None:
         if not asr:
-            self.asr_label.setText("<i>No ASR hypothesis for this recording.</i>")
+            hint = f" {self.draft_key} drafts one here." if self.draft_key else ""
+            self.asr_label.setText(f"<i>No ASR hypothesis for this recording.{hint}</i>")
+            return
+        if draft_by:
+            by = html.escape(draft_by)
+            self.asr_label.setText(f"Local draft ({by}) → yours: " + diff_html(asr, transcript))
             return
         self.asr_label.setText("ASR → yours: " + diff_html(asr, transcript))
 

@@ -45,7 +45,13 @@ LEFT_OUT = {
         Cmd.PLAY_REVIEW_SPAN,
     },
     "annotate": {Cmd.REJECT, Cmd.DASHBOARD},
-    "review": {Cmd.SKIP_ITEM, Cmd.KEEP_MINE, Cmd.TAKE_THEIRS, Cmd.PLAY_REVIEW_SPAN},
+    "review": {
+        Cmd.SKIP_ITEM,
+        Cmd.KEEP_MINE,
+        Cmd.TAKE_THEIRS,
+        Cmd.PLAY_REVIEW_SPAN,
+        Cmd.DRAFT_TRANSCRIPT,
+    },
 }
 
 
