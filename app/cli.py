@@ -14,6 +14,12 @@ from app.store.db import StoreError
 from app.store.paths import resources_dir
 from app.syslibs import INSTALL_HINT, missing_packages, package_for_import_error
 
+FROZEN_DEMO = (
+    "earmark: the demo runs a server of its own, and this installed workstation does not carry"
+    " the server. Connect to your team's server (earmark connect URL), open recordings on this"
+    " machine (earmark open FOLDER), or run the demo from a source checkout (packaging/run.sh)."
+)
+
 
 def _samples() -> Path:
     return resources_dir() / "samples"
@@ -45,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     o = sub.add_parser("open", help="open recordings to annotate", description=f"Open {what}.")
     o.add_argument("path", nargs="?", type=Path, help="default: the bundled sample recordings")
     o.add_argument("--keys", choices=["default", "otranscribe"], help="key preset to use")
+    o.add_argument(
+        "--quit-after",
+        type=int,
+        metavar="MS",
+        help="close the window after MS milliseconds, as the close button would (smoke tests)",
+    )
     i = sub.add_parser(
         "import", help="check and queue recordings without opening a window", description=what
     )
@@ -148,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export":
             return cmd_export(args.path, args.format, args.output, args.all)
         if args.command == "demo":
+            if getattr(sys, "frozen", False):
+                _say(FROZEN_DEMO, err=True)
+                return 2
             return _launch("run_demo", args.review)
         if args.command == "connect":
             return _launch("run_connect", args.server, args.user, args.review)
@@ -157,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             path or _samples(),
             getattr(args, "keys", None),
             getattr(args, "tier", None),
+            getattr(args, "quit_after", None),
         )
     except (ProjectError, StoreError, AudioError) as exc:
         _say(f"earmark: {exc}", err=True)

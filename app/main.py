@@ -186,7 +186,9 @@ def application() -> QApplication:
     return app
 
 
-def run_workstation(source: Path, preset: str | None = None, tier: str | None = None) -> int:
+def run_workstation(
+    source: Path, preset: str | None = None, tier: str | None = None, quit_after: int | None = None
+) -> int:
     app = application()
     try:
         ctrl, runner = build(source, preset, tier=tier)
@@ -195,6 +197,8 @@ def run_workstation(source: Path, preset: str | None = None, tier: str | None = 
         return 2
     ctrl.window.show()
     QTimer.singleShot(0, ctrl.start)
+    if quit_after is not None:
+        QTimer.singleShot(quit_after, ctrl.window.close)
     code = app.exec()
     runner.shutdown()
     ctrl.project.store.close()

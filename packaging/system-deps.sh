@@ -2,6 +2,7 @@
 # System packages Earmark needs on Debian/Ubuntu. The README and .ci/run both use this script.
 #   packaging/system-deps.sh          what the workstation needs to run
 #   packaging/system-deps.sh --test   plus the real services the tests use
+#   packaging/system-deps.sh --bundle plus what PyInstaller needs (packaging/bundle.sh)
 set -euo pipefail
 
 RUN_PKGS=(
@@ -10,11 +11,17 @@ RUN_PKGS=(
   libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shm0
   libxcb-sync1 libxcb-xkb1 libx11-xcb1 fonts-dejavu-core
 )
-TEST_PKGS=(pulseaudio pulseaudio-utils dbus dbus-x11 gnome-keyring xvfb xauth sox postgresql espeak-ng)
+BUNDLE_PKGS=(binutils)
+TEST_PKGS=(
+  pulseaudio pulseaudio-utils dbus dbus-x11 gnome-keyring xvfb xauth sox postgresql espeak-ng
+  desktop-file-utils appstream e2fsprogs "${BUNDLE_PKGS[@]}"
+)
 
 pkgs=("${RUN_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=("${TEST_PKGS[@]}")
+elif [[ "${1:-}" == "--bundle" ]]; then
+  pkgs+=("${BUNDLE_PKGS[@]}")
 fi
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
   pkgs+=(python3-venv)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create .venv (once) and install Earmark into it, with the word aligner; --server adds the
-# server, --dev the tests.
+# server, --bundle PyInstaller (packaging/bundle.sh), --dev the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ ! -x .venv/bin/python ]]; then
@@ -10,5 +10,6 @@ extra="[align]"
 case "${1:-}" in
   --dev) extra="[dev]" ;;
   --server) extra="[server,align]" ;;
+  --bundle) extra="[align,bundle]" ;;
 esac
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}"

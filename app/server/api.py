@@ -60,6 +60,8 @@ from app.server.db import Database
 from app.server.keys import Keys
 from app.server.limits import Admission, AdmissionMiddleware, Limits
 from app.server.members import NotAllowed, NotMember, projects_of, require, role_in
+from app.server.observe import RequestLog, note_user
+from app.server.operations import add_operations
 from app.server.ranges import Unsatisfiable, byte_range
 from app.server.storage import AudioStore
 
@@ -127,6 +129,7 @@ class Calls:
             raise HTTPException(
                 401, "session expired: sign in again", headers={"WWW-Authenticate": "Bearer"}
             )
+        note_user(user.id)  # on the request's log line
         return user
 
     def _run(
@@ -190,6 +193,18 @@ def create_app(
     )
     admission = Admission(limits, lanes={LOGIN: limits.sign_in_concurrency})
     app.add_middleware(AdmissionMiddleware, admission=admission)
+    app.add_middleware(RequestLog)  # outermost: a refusal at admission is logged too
+
+    async def admin_of(token: str) -> bool:
+        def check() -> bool:
+            try:
+                return calls.caller(token).role == "admin"
+            except HTTPException:
+                return False
+
+        return await calls.public(check)
+
+    add_operations(app, database, data, store.folder, admin_of)
 
     async def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
         if not authorization or not authorization.startswith("Bearer "):

@@ -137,6 +137,16 @@ EMPTY = {"segments": []}
 A401 = 401
 MATRIX: dict[tuple[str, str], list[tuple[str, Call, tuple[int, ...]]]] = {
     #                                          anon  ann_a ann_b  rev  outs. lead admin  dis.
+    ("GET", "/api/v1/health"): [  # for load balancers: nobody signs in, it tells nothing
+        ("-", lambda c, h, o: c.get("/api/v1/health", headers=h), (200,) * 8)
+    ],
+    ("GET", "/api/v1/metrics"): [  # the server's admins (and a scrape token, elsewhere)
+        (
+            "-",
+            lambda c, h, o: c.get("/api/v1/metrics", headers=h),
+            (A401, 403, 403, 403, 403, 403, 200, 403),
+        )
+    ],
     ("GET", "/api/v1/me"): [
         ("-", lambda c, h, o: c.get("/api/v1/me", headers=h), (A401, *[200] * 6, A401))
     ],

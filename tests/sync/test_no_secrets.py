@@ -8,6 +8,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import httpx
 from PySide6.QtCore import QSettings
 
 from app.editor import Editor, InlineRunner
@@ -72,6 +73,14 @@ def test_no_secret_in_any_file_or_log(server: Server, tmp_path: Path, earmark_ho
     editor.resume()
     editor.apply("Typing", ops.set_text, 0, "words")
     seen.append(str(client._access))
+    # what an operator's tools read: the figures, as an admin scrapes them
+    metrics = tmp_path / "metrics.txt"
+    r = httpx.get(
+        f"{server.url}/api/v1/metrics", headers={"Authorization": f"Bearer {server.admin_token}"}
+    )
+    assert r.status_code == 200 and "earmark_requests_total" in r.text
+    metrics.write_text(r.text)
+    seen.append(server.admin_token)
     client._access = None  # a refresh
     engine.sync_once()
     seen.append(str(client._access))
@@ -103,7 +112,9 @@ def test_no_secret_in_any_file_or_log(server: Server, tmp_path: Path, earmark_ho
         + [("cache key", cache_key.hex()), ("cache key", base64.b64encode(cache_key).decode())]
         for f in forms(s)
     }
-    scanned = files_under(earmark_home, kept) + [server.data / "server.log"]
+    log = server.data / "server.log"  # one JSON object a line, each request's among them
+    assert '"message": "request"' in log.read_text()
+    scanned = files_under(earmark_home, kept) + [log, metrics]
     assert len(scanned) > 5 and any(p.suffix == ".sqlite3" for p in scanned)
     assert scan(scanned, needles) == []
     # the scan can fail: a token leaked in base64 into a log is found

@@ -6,6 +6,10 @@
     projects   project create|review-policy|retention, import, export  (cli/projects.py)
     privacy    customer forget, retention run, audit verify|show|heard|listened (privacy.py)
     bridge     label-studio pull|push                        (app/server/cli/bridge.py)
+    operate    backup, restore, metrics-token                (app/server/cli/operate.py)
+
+`--config FILE` (or EARMARK_SERVER_CONFIG) reads app/server/config.py's TOML file: an option
+wins over it, and it over the environment.
 
 Each module adds its parsers and says which function runs each command; the ones that need
 the database get a session, and every change they make is audited.
@@ -14,12 +18,14 @@ the database get a session, and every change they make is audited.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from app.server.config import Config, ConfigError, load_config
 from app.server.db import data_dir, default_url, make_engine, sessions
 from app.server.keys import Keys, MasterKeyError, load_keys
 
@@ -34,14 +40,33 @@ def say(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
+def configured(args: argparse.Namespace) -> Config:
+    """The configuration file's settings, its data folder and key file put where the commands
+    look for them unless an option named them."""
+    path = args.config or os.environ.get("EARMARK_SERVER_CONFIG")
+    cfg = load_config(Path(path)) if path else Config()
+    if cfg.data is not None:
+        os.environ["EARMARK_SERVER_DATA"] = str(cfg.data)
+    if args.key_file is None and cfg.key_file is not None:
+        args.key_file = cfg.key_file
+    return cfg
+
+
 def keys_of(args: argparse.Namespace, create: bool = False) -> Keys:
     return load_keys(args.key_file, data_dir(), create=create)
 
 
 def parser() -> argparse.ArgumentParser:
-    from app.server.cli import bridge, people, privacy, projects, setup
+    from app.server.cli import bridge, operate, people, privacy, projects, setup
 
     p = argparse.ArgumentParser(prog="earmark-server", description="The Earmark sync server.")
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="a configuration file (TOML; default: $EARMARK_SERVER_CONFIG; example:"
+        " packaging/earmark-server.toml)",
+    )
     p.add_argument(
         "--db",
         default=None,
@@ -63,12 +88,18 @@ def parser() -> argparse.ArgumentParser:
     projects.add(sub, project)
     privacy.add(sub)
     bridge.add(sub)
+    operate.add(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    url = args.db or default_url()
+    try:
+        args.settings = configured(args)
+    except ConfigError as exc:
+        say(f"earmark-server: {exc}")
+        return 2
+    url = args.db or args.settings.database or default_url()
     try:
         if args.command in ON_URL:
             return ON_URL[args.command](url, args)

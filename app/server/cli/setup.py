@@ -30,37 +30,37 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     rp = keys.add_parser("rotate", help="wrap every key and secret under a new master key")
     rp.add_argument("--new-key-file", type=Path, required=True, help="created; must not exist")
-    sp = sub.add_parser("serve", help="run the HTTP API")
-    sp.add_argument("--host", default="127.0.0.1")
-    sp.add_argument("--port", type=int, default=8765)
+    sp = sub.add_parser("serve", help="run the HTTP API (options win over the configuration file)")
+    sp.add_argument("--host", default=None, help="default 127.0.0.1")
+    sp.add_argument("--port", type=int, default=None, help="default 8765")
     sp.add_argument("--demo", action="store_true", help="no second factor (demo only)")
     d = Limits()
     sp.add_argument(
-        "--workers", type=int, default=1, help="server processes on this machine (default 1)"
+        "--workers", type=int, default=None, help="server processes on this machine (default 1)"
     )
     sp.add_argument(
         "--concurrency",
         type=int,
-        default=d.concurrency,
+        default=None,
         help=f"requests each process handles at once (default {d.concurrency})",
     )
     sp.add_argument(
         "--queue",
         type=int,
-        default=d.queue,
+        default=None,
         help=f"requests that may wait for a place; more get 503 at once (default {d.queue})",
     )
     sp.add_argument(
         "--trusted-proxy",
         action="append",
-        default=[],
+        default=None,
         metavar="ADDRESS",
         help="a reverse proxy whose X-Forwarded-For is believed (repeat; default: none)",
     )
     sp.add_argument(
         "--queue-wait",
         type=float,
-        default=d.wait_s,
+        default=None,
         help=f"seconds a request may wait for a place before 503 (default {d.wait_s:g})",
     )
     ON_URL["init"] = init
@@ -87,13 +87,30 @@ def init(url: str, args: argparse.Namespace) -> int:
 
 
 def serve(url: str, args: argparse.Namespace) -> int:
+    import logging.config
+    import tempfile
+
     import uvicorn
 
     from app.server.asgi import SETTINGS, settings
+    from app.server.observe import MULTIPROC, log_config
 
-    limits = replace(
-        Limits(), concurrency=args.concurrency, queue=args.queue, wait_s=args.queue_wait
-    )
+    cfg = args.settings
+    logging.config.dictConfig(log_config())
+    limits = cfg.limits
+    for option, name in (
+        ("concurrency", "concurrency"),
+        ("queue", "queue"),
+        ("queue_wait", "wait_s"),
+    ):
+        if getattr(args, option) is not None:
+            limits = replace(limits, **{name: getattr(args, option)})
+    host = args.host or cfg.host
+    port = args.port if args.port is not None else cfg.port
+    workers = args.workers if args.workers is not None else cfg.workers
+    proxies = list(args.trusted_proxy if args.trusted_proxy is not None else cfg.trusted_proxies)
+    if workers > 1 and not os.environ.get(MULTIPROC):  # the figures of all processes, summed
+        os.environ[MULTIPROC] = tempfile.mkdtemp(prefix="earmark-metrics-")
     keys = keys_of(args)
     engine = make_engine(url)
     try:  # a store of an older version is brought up to date before anyone is served
@@ -105,15 +122,16 @@ def serve(url: str, args: argparse.Namespace) -> int:
     uvicorn.run(
         "app.server.asgi:app",
         factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-        access_log=False,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config(),  # one JSON object a line, in every worker process
+        access_log=False,  # app/server/observe.py logs each request, without its query
+        server_header=False,  # a health probe learns nothing of what runs here
         # X-Forwarded-For is believed only from the proxies named (uvicorn's default trusts
         # any client on this machine, so anyone here could pose as any address)
-        proxy_headers=bool(args.trusted_proxy),
-        forwarded_allow_ips=args.trusted_proxy or [],
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
     )
     return 0
 
