@@ -163,9 +163,9 @@ def draft_missing(project: Project, say: Callable[[str], None]) -> int:
     from app.audio.align import unavailable
     from app.audio.recognise import Recogniser, draft_file, recogniser_name
 
-    why = unavailable(project.conventions)
+    why = unavailable(project.conventions, "No drafts")
     if why:
-        raise ProjectError(why.replace("Words are not tied to the audio", "No drafts"))
+        raise ProjectError(why)
     todo = [t for t in project.store.tasks() if not t.asr_text and not t.draft]
     rec, by, n = Recogniser(), recogniser_name(), 0
     for k, t in enumerate(todo, 1):

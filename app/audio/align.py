@@ -30,14 +30,15 @@ PIECE = RATE_HZ // 10  # 0.1 s of audio: about 2 ms of decoding between handover
 EXTRA_HINT = "install the aligner with: pip install 'earmark[align]'"
 
 
-def unavailable(conv: Conventions) -> str:
-    """Why words cannot be aligned in this project, or "" when they can."""
+def unavailable(conv: Conventions, what: str = "Words are not tied to the audio") -> str:
+    """Why the recogniser cannot work in this project (`what` it would have done), or "" when
+    it can."""
     if importlib.util.find_spec("pocketsphinx") is None:
-        return f"Words are not tied to the audio: the aligner is not installed ({EXTRA_HINT})."
+        return f"{what}: the aligner is not installed ({EXTRA_HINT})."
     if not conv.language.lower().startswith("en"):
         return (
-            "Words are not tied to the audio: the aligner has an English model only, and this"
-            f" project's language is '{conv.language}'."
+            f"{what}: the aligner has an English model only, and this project's language is"
+            f" '{conv.language}'."
         )
     return ""
 

@@ -77,9 +77,9 @@ class DraftFeed(QObject):
     def _why_not(self, task: Task, clip: Clip | None) -> str:
         if task.asr_text:
             return "This recording came with an ASR hypothesis; a draft is for those without one."
-        missing = unavailable(self.conv)
+        missing = unavailable(self.conv, "No draft")
         if missing:
-            return missing.replace("Words are not tied to the audio", "No draft")
+            return missing
         if clip is None:
             return "The recording is still being opened; try again in a moment."
         if not clip.complete:
@@ -109,11 +109,11 @@ class DraftFeed(QObject):
         store, by = self.editor.store, recogniser_name()
         self.runner.write(
             lambda: (store.set_draft(task.id, draft, by), store.tasks())[1],
-            lambda tasks: self._stored(task, draft, tasks),
+            lambda tasks: self._stored(task, draft, by, tasks),
             lambda exc: self.window.say(f"The draft could not be saved: {exc}", error=True),
         )
 
-    def _stored(self, task: Task, draft: tuple[Segment, ...], tasks: list[Task]) -> None:
+    def _stored(self, task: Task, draft: tuple[Segment, ...], by: str, tasks: list[Task]) -> None:
         e = self.editor
         e.set_tasks(tasks)
         words = sum(len(s.text.split()) for s in draft)
@@ -122,7 +122,7 @@ class DraftFeed(QObject):
             e.note_activity()
             e.apply("Draft transcript", fill_from_draft, draft)
             self.window.say(
-                f"Draft of {name}: {words} words from {recogniser_name()}; segments that held"
+                f"Draft of {name}: {words} words from {by}; segments that held"
                 " no text now hold it (one undo takes it back)."
             )
         else:

@@ -40,7 +40,6 @@ class WordFeed:
         self.aligned: list[Key] = []  # in the order they were aligned: for tests
         self.took_ms: list[float] = []  # worker time of each, for the benchmark
         self._wanted_at = 0.0
-        self._shown: Key | None = None
         self.on_aligned: Callable[[], None] = lambda: None
         self._timer = QTimer()
         self._timer.setSingleShot(True)
