@@ -129,8 +129,10 @@ def _say(line: str, err: bool = False) -> None:
     (sys.stderr if err else sys.stdout).write(line + "\n")
 
 
-def _launch(entry: str, *args: object) -> int:
-    """Open a window through app.main.<entry>, or say which system package is missing."""
+def _launch(entry: str, *args: object, starting: str = "") -> int:
+    """Open a window through app.main.<entry>, or say which system package is missing. With
+    `starting`, a small window says so at once, before the workstation is imported; the entry
+    is handed that window."""
     missing = missing_packages()
     if missing:
         _say(
@@ -139,7 +141,13 @@ def _launch(entry: str, *args: object) -> int:
             err=True,
         )
         return 3
+    extra: dict[str, object] = {}
     try:
+        if starting:
+            from app.ui.application import show_starting
+
+            extra["starting"] = show_starting("Earmark", starting)
+            logging.getLogger(__name__).info("starting window shown")
         import app.main as gui
     except ImportError as exc:
         pkg = package_for_import_error(str(exc))
@@ -147,8 +155,20 @@ def _launch(entry: str, *args: object) -> int:
             raise
         _say(f"Earmark cannot start: {exc}.\n" + INSTALL_HINT.format(packages=pkg), err=True)
         return 3
-    result: int = getattr(gui, entry)(*args)
+    result: int = getattr(gui, entry)(*args, **extra)
     return result
+
+
+def cmd_demo(review: bool) -> int:
+    """The demo server started first, so that it sets itself up while the window's code is
+    imported; stopped (its folder removed) however the window ends."""
+    from app.demo import launch_demo_server
+
+    demo = launch_demo_server()
+    try:
+        return _launch("run_demo", demo, review, starting="Starting the demo server…")
+    finally:
+        demo.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             if getattr(sys, "frozen", False):
                 _say(FROZEN_DEMO, err=True)
                 return 2
-            return _launch("run_demo", args.review)
+            return cmd_demo(args.review)
         if args.command == "connect":
             return _launch("run_connect", args.server, args.user, args.review)
         path = getattr(args, "path", None)

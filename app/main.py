@@ -9,39 +9,36 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox, QWidget
 
 from app.audio.player import Player
-from app.audio.vault import new_key
-from app.demo import DemoError, seed_submissions, start_demo_server
+from app.demo import DemoServer, seed_submissions
 from app.editor import Editor
 from app.keymap import Keymap
 from app.pedals import PedalDevice, PedalReader, open_hid_pedal
 from app.project import Project, ProjectError, open_project
-from app.protocol import Me, ProjectOut
-from app.remote import Remote, open_remote, sign_out
-from app.store import secrets
 from app.store.db import Queue
-from app.store.paths import resources_dir
 from app.store.settings import Settings
-from app.sync.client import Client, SyncError
-from app.sync.engine import SyncEngine
-from app.sync.review import ReviewEngine
 from app.tasks import QtRunner
 from app.ui import modes
 from app.ui.actions import Actions
+from app.ui.application import SignalWatch, StartingView, application, show_starting
 from app.ui.controller import Controller
 from app.ui.main_window import MainWindow
-from app.ui.review_controls import ReviewControls
-from app.ui.server_sync import ServerSync
-from app.ui.sign_in_dialog import SignInDialog
+
+# A server's side (its client, sync engines, keyring, review screen) is imported inside the
+# functions that open a server's window: a window on a local folder starts without them.
+if TYPE_CHECKING:
+    from app.protocol import Me, ProjectOut
+    from app.remote import Remote
+    from app.sync.client import Client
+    from app.ui.review_controls import ReviewControls
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +83,12 @@ def build_remote(
 ) -> Workstation:
     """The window over a server's project, as an annotator (annotate mode) or a reviewer
     (review mode); `forget` drops what signing out leaves behind here (keyring entries)."""
+    from app.remote import sign_out
+    from app.sync.engine import SyncEngine
+    from app.sync.review import ReviewEngine
+    from app.ui.review_controls import ReviewControls
+    from app.ui.server_sync import ServerSync
+
     parts = _parts(remote.project, None, settings)
     engine = remote.engine
     tables = engine.tables if isinstance(engine, SyncEngine) else None
@@ -173,23 +176,11 @@ def _pedals(ctrl: Controller, open_pedal: Callable[[], PedalDevice | None] | Non
     ctrl.window.closing.connect(reader.stop)
 
 
-def application() -> QApplication:
-    """The one QApplication, named and with its icon, whichever command opens a window."""
-    app = QApplication.instance() or QApplication(sys.argv)
-    assert isinstance(app, QApplication)
-    app.setApplicationName("Earmark")
-    app.setOrganizationName("earmark")
-    app.setDesktopFileName("earmark")
-    icon = resources_dir() / "icons" / "earmark.svg"
-    if icon.is_file():
-        app.setWindowIcon(QIcon(str(icon)))
-    return app
-
-
 def run_workstation(
     source: Path, preset: str | None = None, tier: str | None = None, quit_after: int | None = None
 ) -> int:
     app = application()
+    watch = SignalWatch(app)
     try:
         ctrl, runner = build(source, preset, tier=tier)
     except ProjectError as exc:
@@ -199,45 +190,81 @@ def run_workstation(
     QTimer.singleShot(0, ctrl.start)
     if quit_after is not None:
         QTimer.singleShot(quit_after, ctrl.window.close)
-    code = app.exec()
+    code = app.exec() if not watch.caught else 0
     runner.shutdown()
     ctrl.project.store.close()
+    watch.close()
     return int(code)
 
 
-def run_demo(review: bool = False) -> int:
-    """A throwaway server with the samples, and the workstation signed in to it: as the demo
-    annotator, or with `review` as the demo reviewer checking a colleague's submissions."""
+DEMO_POLL_MS = 30
+
+
+def run_demo(demo: DemoServer, review: bool = False, starting: StartingView | None = None) -> int:
+    """The workstation signed in to the demo server `demo` (started by the caller, which stops
+    it): as the demo annotator, or with `review` as the demo reviewer checking a colleague's
+    submissions. `starting` says what is being got ready until the window shows."""
+    from app.audio.vault import new_key
+    from app.remote import open_remote
+    from app.sync.client import Client
+
     app = application()
-    try:
-        demo = start_demo_server()
-    except DemoError as exc:
-        QMessageBox.critical(None, "Earmark demo", str(exc))
-        return 2
+    watch = SignalWatch(app)
+    starting = starting or show_starting("Earmark demo", "")
+    starting.say("Starting the demo server (users, project, sample recordings)…")
     os.environ["EARMARK_HOME"] = str(demo.folder / "workstation")  # gone with the demo
     client = Client.in_memory(demo.url)  # a throwaway server: its token need not outlive it
-    try:
+    probe = QtRunner()
+    opened: list[Workstation] = []
+    code = 0
+
+    def fail(message: str) -> None:
+        nonlocal code
+        code = 2
+        starting.close()
+        QMessageBox.critical(None, "Earmark demo", message)
+        app.exit(2)
+
+    def sign_in() -> Remote:
         user = demo.username
         if review:
             seed_submissions(demo)
             user = demo.reviewer
         client.login(user, demo.password, "")
-        remote = open_remote(client, user, new_key(), review=review)  # cache dies with the demo
+        return open_remote(client, user, new_key(), review=review)  # cache dies with the demo
+
+    def signed_in(remote: Remote) -> None:
         ws = build_remote(remote)  # the token lives in memory only: nothing else to forget
-    except (SyncError, LookupError) as exc:
-        demo.stop()
-        QMessageBox.critical(None, "Earmark demo", str(exc))
-        return 2
-    ctrl, runner = ws.ctrl, ws.runner
-    ctrl.window.show()
-    QTimer.singleShot(0, ctrl.start)
+        opened.append(ws)
+        ws.ctrl.window.show()
+        starting.close()
+        log.info("demo window shown")
+        QTimer.singleShot(0, ws.ctrl.start)
+
+    def poll() -> None:
+        if demo.ready.is_set():
+            waiting.stop()
+            starting.say("Signing in as the demo " + ("reviewer…" if review else "annotator…"))
+            probe.background(sign_in, signed_in, lambda exc: fail(str(exc)))
+        elif demo.ended.is_set():
+            waiting.stop()
+            fail(demo.error())
+
+    waiting = QTimer()
+    waiting.setInterval(DEMO_POLL_MS)
+    waiting.timeout.connect(poll)
+    waiting.start()
     try:
-        code = app.exec()
+        if not watch.caught:
+            code = app.exec() or code
     finally:
-        runner.shutdown()
-        ctrl.project.store.close()
+        waiting.stop()
+        probe.shutdown()
+        for ws in opened:
+            ws.runner.shutdown()
+            ws.ctrl.project.store.close()
         client.close()
-        demo.stop()
+        watch.close()
     return int(code)
 
 
@@ -245,6 +272,10 @@ def connect(
     server: str, username: str, runner: QtRunner, parent: QWidget | None = None
 ) -> tuple[Client, str] | None:
     """A signed-in client: from the refresh token in the keyring, else through the dialog."""
+    from app.store import secrets
+    from app.sync.client import Client, SyncError
+    from app.ui.sign_in_dialog import SignInDialog
+
     holder: dict[str, Client] = {}
 
     def make(url: str, user: str) -> Client:
@@ -295,7 +326,12 @@ def choose_project(client: Client, parent: QWidget | None = None) -> ProjectOut 
 def run_connect(server: str, username: str, review: bool | None = None) -> int:
     """`earmark connect`: the workstation on a server's project, signed in; a reviewer gets
     the review queue (an admin with --review)."""
+    from app.remote import open_remote
+    from app.store import secrets
+    from app.sync.client import SyncError
+
     app = application()
+    watch = SignalWatch(app)
     probe = QtRunner()
     signed = connect(server, username, probe)
     probe.shutdown()
@@ -325,8 +361,9 @@ def run_connect(server: str, username: str, review: bool | None = None) -> int:
     ctrl.window.show()
     QTimer.singleShot(0, ctrl.start)
     try:
-        return int(app.exec())
+        return int(app.exec()) if not watch.caught else 0
     finally:
         runner.shutdown()
         ctrl.project.store.close()
         client.close()
+        watch.close()

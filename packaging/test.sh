@@ -17,4 +17,8 @@ export EARMARK_TEST_LABEL_STUDIO="$PWD/.venv-label-studio/bin/label-studio"
 # The tests start their own PulseAudio null sink (tests/conftest.py); the keyring tests use a
 # real Secret Service: gnome-keyring in a private D-Bus session, its login keyring unlocked
 # with a random password made here and kept nowhere.
-exec dbus-run-session -- bash packaging/with-keyring.sh .venv/bin/python -m pytest "$@"
+# In parallel: four processes (most tests wait on a server, a sound card or a subprocess, so
+# four keep two cores busy), each test file in one process so that a file's shared servers
+# start once; EARMARK_TEST_WORKERS=0 runs them one after another.
+exec dbus-run-session -- bash packaging/with-keyring.sh .venv/bin/python -m pytest \
+  -n "${EARMARK_TEST_WORKERS:-4}" --dist loadfile "$@"

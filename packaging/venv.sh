@@ -13,3 +13,6 @@ case "${1:-}" in
   --bundle) extra="[align,bundle]" ;;
 esac
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}"
+# Compiled once here: where PYTHONDONTWRITEBYTECODE is set (as on CI machines), Python would
+# otherwise compile every module of the app again at each start of a window or a server.
+.venv/bin/python -m compileall -q app >/dev/null

@@ -37,6 +37,9 @@ def _start_pulse() -> None:
     if exe is None:
         _pulse_error = "pulseaudio is not installed (packaging/system-deps.sh --test installs it)"
         return
+    # without the session bus: each pulseaudio claims org.PulseAudio1 on it, so a second one
+    # (a parallel test worker's) would refuse to start; the tests reach it by its socket
+    env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
     subprocess.run(
         [
             exe,
@@ -50,6 +53,7 @@ def _start_pulse() -> None:
         check=False,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -59,7 +63,34 @@ def _start_pulse() -> None:
     _pulse_error = "pulseaudio did not start"
 
 
+# The files that take longest, longest first. Parallel workers (packaging/test.sh) take whole
+# files in collection order, so these start at once, side by side, instead of one of them
+# starting last and running on alone at the end. Scheduling only: nothing depends on order.
+LONGEST_FIRST = (
+    "sync/test_server_crash.py",
+    "packaging/test_bundle.py",
+    "sync/test_label_studio.py",
+    "test_bench.py",
+    "server/test_openapi.py",
+    "test_load.py",
+    "server/test_backup.py",
+    "server/test_auth.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+
+    def rank(item: pytest.Item) -> int:
+        name = item.path.relative_to(here).as_posix() if item.path.is_relative_to(here) else ""
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return  # the controller of parallel workers runs no test; each worker has its own
     _start_pulse()
 
 

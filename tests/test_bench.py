@@ -26,7 +26,7 @@ def test_benchmark_short_mode_prints_every_figure(pulse: str) -> None:
     )
     assert r.returncode == 0, r.stderr[-3000:]
     ids = set(re.findall(r"^([BS]\d+)\s", r.stdout, flags=re.MULTILINE))
-    assert ids == {f"B{k}" for k in range(1, 13)} | {"S1", "S2"}
+    assert ids == {f"B{k}" for k in range(1, 14)} | {"S1", "S2"}
     for line in r.stdout.splitlines():
         if line[:1] in "BS" and line[1:2].isdigit() and " n/a " not in line:
             assert re.search(r"\d+(\.\d+)? (ms|MB)", line), line  # a figure

@@ -236,7 +236,9 @@ def load(
     expected_sha256: str | None = None,
     expected_duration_s: float | None = None,
 ) -> Audio:
-    """Decode as float32 (frames, channels) and validate everything DESIGN.md lists."""
+    """Decode as float32 (frames, channels), refusing what soundfile lets through silently:
+    a container or sample encoding not allowed, more than 8 channels, an impossible rate, fewer
+    frames than declared, NaN or Inf samples, and a SHA-256 or duration other than the server's."""
     info = probe(path)
     name = path.name
     if expected_sha256 is not None and sha256_of(path) != expected_sha256.lower():

@@ -7,11 +7,14 @@ server alike (no Qt): what a path holds becomes `Record`s, annotated `Item`s bec
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import TextIO
 
-from app.formats import eaf, kaldi, labelstudio, manifests, subtitles, textgrid
+from app.formats import kaldi, labelstudio, manifests  # the standard library only
 from app.formats.record import WHOLE, FormatError, Item, Notes, Reading, Record, fit
 
 __all__ = [
@@ -29,7 +32,31 @@ __all__ = [
 ]
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".w64"}
-SIDECARS = {".textgrid": textgrid, ".eaf": eaf, ".vtt": subtitles, ".srt": subtitles}
+
+
+class _Readers(Mapping[str, ModuleType]):
+    """Suffix to the module that reads it, imported when first asked for: their libraries
+    (praatio, pympi, pysubs2) cost a window's start-up even where no sidecar is read."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self._names = names
+
+    def __getitem__(self, suffix: str) -> ModuleType:
+        return importlib.import_module(f"app.formats.{self._names[suffix]}")
+
+    def __contains__(self, suffix: object) -> bool:
+        return suffix in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+SIDECARS = _Readers(
+    {".textgrid": "textgrid", ".eaf": "eaf", ".vtt": "subtitles", ".srt": "subtitles"}
+)
 STREAMED = {
     "jsonl": manifests.write_jsonl,
     "nemo": manifests.write_nemo,
@@ -153,6 +180,8 @@ def write(
     target.mkdir(parents=True, exist_ok=True)
     if fmt == "kaldi":
         return kaldi.write(items, target, notes)
+    from app.formats import eaf, subtitles, textgrid  # their libraries: only when written
+
     stems: set[str] = set()
     for it in items:
         if it.stem in stems:

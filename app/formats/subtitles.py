@@ -4,6 +4,9 @@ pysubs2 reads a WebVTT cue's identifier and any NOTE, STYLE or REGION block that
 more lines of that cue's text. Before it parses, those blocks are taken out here (WebVTT says a
 cue's text ends at a blank line or at the next timing line); timings, tags and entities are
 pysubs2's.
+
+A file that is not UTF-8 is read in the legacy encoding it is in, when that can be told (see
+app/formats/text.py), and said. NUL characters become U+FFFD, as WebVTT's parser makes them.
 """
 
 from __future__ import annotations
@@ -51,8 +54,12 @@ def _cues_only(text: str) -> tuple[str, int]:
 
 def read(path: Path, audio: str, notes: Notes, tier: str | None = None) -> Record:
     fmt = SUFFIXES[path.suffix.lower()]
-    text = read_text(path).lstrip("\ufeff")
     where = path.name
+    text = read_text(path, notes).lstrip("\ufeff")
+    nuls = text.count("\0")
+    if nuls:  # SRT has no rules of its own here; a NUL is never meant as text in either
+        text = text.replace("\0", "\ufffd")
+        notes.drop(where, "NUL characters replaced by U+FFFD", nuls)
     if fmt == "vtt":
         if not text.startswith("WEBVTT"):
             raise FormatError(f"{where}: not a WebVTT file (it must begin with WEBVTT).")

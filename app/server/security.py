@@ -14,6 +14,7 @@ across accounts.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -38,8 +39,13 @@ TOTP_STEP_S = 30
 LIMITS = {"pair": 5, "account": 50, "address": 20}
 
 _hasher = PasswordHasher()
-# checked against when the user name is unknown, so both cases cost one argon2 verification
-_NOBODY = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _nobody() -> str:
+    """Checked against when the user name is unknown, so both cases cost one argon2
+    verification; made at the first sign-in, not at import (every command would pay it)."""
+    return PasswordHasher().hash(secrets.token_urlsafe(16))  # _hasher's parameters
 
 
 def hash_password(password: str) -> str:
@@ -49,7 +55,7 @@ def hash_password(password: str) -> str:
 def check_password(stored: str | None, password: str) -> bool:
     """Whether the password matches; with no stored hash, as slow as a real check, and False."""
     try:
-        return _hasher.verify(stored or _NOBODY, password) and stored is not None
+        return _hasher.verify(stored or _nobody(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

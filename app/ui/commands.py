@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog
 
@@ -28,7 +29,9 @@ from app.ui.dialogs import (
 )
 from app.ui.labels_panel import FLAG_CMDS
 from app.ui.pauses_dialog import PausesDialog
-from app.ui.server_sync import ServerSync
+
+if TYPE_CHECKING:  # a server's project only: imported by the composition root when one opens
+    from app.ui.server_sync import ServerSync
 
 FINE_S, COARSE_S = 0.010, 0.050
 ZOOM_STEP = 1.5

@@ -11,6 +11,7 @@ import logging
 import time
 from collections import Counter
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
@@ -27,15 +28,17 @@ from app.pedals import PedalEvent
 from app.project import ImportReport, Progress, Project, scan_source
 from app.store.db import Queue
 from app.store.settings import Preferences, Settings
-from app.sync.base import SyncStatus
 from app.tasks import QtRunner
 from app.ui.actions import Actions
 from app.ui.clip_feed import ClipFeed
 from app.ui.draft_feed import DraftFeed
 from app.ui.main_window import MainWindow
-from app.ui.server_sync import ServerSync
 from app.ui.spectrogram_feed import SpectrogramFeed
 from app.ui.word_feed import WordFeed
+
+if TYPE_CHECKING:  # a server's project only: its modules are imported by the server's mode
+    from app.sync.base import SyncStatus
+    from app.ui.server_sync import ServerSync
 
 log = logging.getLogger(__name__)
 POLL_MS = 30

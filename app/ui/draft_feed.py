@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 
 from app.audio.align import unavailable
 from app.audio.clip import Clip
 from app.audio.pauses import speech_spans
-from app.audio.recognise import Recogniser, recogniser_name
 from app.audio.source import MIX
 from app.editor import Editor
 from app.model.annotation import Segment, fill_from_draft
@@ -20,6 +20,9 @@ from app.model.conventions import Conventions
 from app.model.task import Task
 from app.tasks import QtRunner
 from app.ui.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from app.audio.recognise import Recogniser
 
 PROGRESS_MS = 250
 
@@ -30,7 +33,7 @@ class DraftFeed(QObject):
     ) -> None:
         super().__init__()
         self.runner, self.editor, self.window, self.conv = runner, editor, window, conv
-        self.recogniser = Recogniser()
+        self.recogniser: Recogniser | None = None  # made at the first draft
         self.running: str | None = None  # the task being drafted
         self.done = 0.0
         self._stop = False
@@ -59,7 +62,7 @@ class DraftFeed(QObject):
             w.say("No speech found in this recording's segments: nothing to draft.", error=True)
             return
         self.running, self.done, self._stop = task.id, 0.0, False
-        rec, rate = self.recogniser, clip.sample_rate_hz
+        rec, rate = self._recogniser(), clip.sample_rate_hz
 
         def work() -> tuple[Segment, ...] | None:
             return rec.draft(
@@ -73,6 +76,15 @@ class DraftFeed(QObject):
         self.runner.background(work, lambda d: self._drafted(task, d), self._failed)
         self._timer.start()
         self._progress()
+
+    def _recogniser(self) -> Recogniser:
+        if self.recogniser is None:
+            # imported here: the recogniser's module (and importlib.metadata) is not needed
+            # until a draft is asked for, and a window starts faster without it
+            from app.audio.recognise import Recogniser
+
+            self.recogniser = Recogniser()
+        return self.recogniser
 
     def _why_not(self, task: Task, clip: Clip | None) -> str:
         if task.asr_text:
@@ -106,6 +118,8 @@ class DraftFeed(QObject):
         if draft is None:
             self.window.say("Draft stopped; nothing was kept.")
             return
+        from app.audio.recognise import recogniser_name  # imported by the draft already
+
         store, by = self.editor.store, recogniser_name()
         self.runner.write(
             lambda: (store.set_draft(task.id, draft, by), store.tasks())[1],

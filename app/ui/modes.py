@@ -11,11 +11,14 @@ and ignored by its keys, and the cheat sheet greys it (app/ui/actions.py).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.ui.commands import Table, annotating, editing, merge, on_server, resolving, with_activity
 from app.ui.controller import Controller
-from app.ui.review_controls import ReviewControls
-from app.ui.server_sync import ServerSync
+
+if TYPE_CHECKING:  # a server's project only: imported by the composition root when one opens
+    from app.ui.review_controls import ReviewControls
+    from app.ui.server_sync import ServerSync
 
 
 def local(c: Controller) -> Table:

@@ -94,16 +94,22 @@ class SegmentsItem(pg.GraphicsObject):
         if lo <= self.selected < hi:
             p.setBrush(QBrush(SELECTED_FILL))
             p.drawRect(self._rects[self.selected])
+        if (hi - lo) > vb.width():
+            # more boundaries than pixels: every pixel column that has one is filled, and
+            # neighbouring columns as one rectangle (one per column cost ~3 ms a frame)
+            col = np.floor(self._starts[lo:hi] / px_s)  # in time order, so sorted
+            col = col[np.r_[True, col[1:] != col[:-1]]]
+            run = np.flatnonzero(np.diff(col) > 1) + 1
+            firsts = col[np.r_[0, run]] * px_s
+            widths = col[np.r_[run - 1, len(col) - 1]] * px_s - firsts + px_s
+            h = self._top + 1.0
+            p.setBrush(QBrush(EDGE))
+            p.drawRects([QRectF(x, -1.0, w, h) for x, w in zip(firsts, widths, strict=True)])
+            return
         edge = QPen(EDGE)
         edge.setCosmetic(True)
         edge.setWidth(2 if (hi - lo) * 4 < vb.width() else 1)
         p.setPen(edge)
-        if (hi - lo) > vb.width():
-            # more boundaries than pixels: one line per pixel column that has any
-            cols = np.unique(np.floor(self._starts[lo:hi] / px_s)).astype(np.float64) * px_s
-            top = self._top
-            p.drawLines([QLineF(x, -1.0, x, top) for x in cols])
-            return
         p.drawLines(self._edges[lo:hi])
         p.drawLines(self._ends_lines[lo:hi])
 

@@ -1,4 +1,6 @@
-"""Every kind of broken file DESIGN.md names gives its typed error with a readable sentence."""
+"""Every kind of broken file soundfile accepts silently (or misnames) gives its typed error with
+a readable sentence: empty, truncated, a header lying about its length, garbage with an audio
+name, too many channels, impossible rates, NaN/Inf samples."""
 
 import hashlib
 import struct

@@ -6,10 +6,11 @@ packaging/test.sh sets after starting the server; without it the PostgreSQL half
 
 from __future__ import annotations
 
-import os
+import functools
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.protocol import AnnotationDoc
@@ -29,6 +30,7 @@ from app.server.keys import Keys, load_keys
 from app.server.security import hash_password, new_totp_secret
 from app.server.storage import AudioStore
 from tests.conftest import write_tone
+from tests.pg import copy_pg_database, pg_database, pg_template
 
 PASSWORD = "correct horse battery"
 
@@ -37,26 +39,6 @@ def text_doc(text: str, **fields: Any) -> dict[str, Any]:
     """A whole annotation document with one segment of `text`, as the server stores it."""
     doc = {"segments": [{"start_s": 0.0, "end_s": 1.0, "text": text, "slots": []}], **fields}
     return AnnotationDoc.model_validate(doc).model_dump()
-
-
-@contextmanager
-def pg_database() -> Iterator[str]:
-    """A new PostgreSQL database of its own, dropped afterwards."""
-    host = os.environ.get("EARMARK_TEST_PG")
-    if not host:
-        pytest.fail("PostgreSQL needed: set EARMARK_TEST_PG (packaging/test.sh starts one)")
-    name = f"earmark_test_{secrets.token_hex(6)}"
-    admin = create_engine(
-        f"postgresql+psycopg:///postgres?host={host}", isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg:///{name}?host={host}"
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -70,11 +52,36 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @dataclass
 class Person:
+    """A user of the world; signed in (password and code) when a test first uses their token
+    or code, since each sign-in costs an argon2 check (0.15 s) and most tests use two or three
+    of the seven people."""
+
     user: m.User
     totp: pyotp.TOTP
     client: TestClient
-    token: str = ""
-    code_used: str = ""  # the TOTP code of the last sign-in, for replay tests
+    signs_in: bool = False  # disabled people do not
+    _token: str = ""
+    _code_used: str = ""
+
+    @property
+    def token(self) -> str:
+        if not self._token and self.signs_in:
+            self._token = sign_in(self.client, self)
+        return self._token
+
+    @token.setter
+    def token(self, value: str) -> None:
+        self._token = value
+
+    @property
+    def code_used(self) -> str:
+        """The TOTP code of the last sign-in, for replay tests."""
+        _ = self.token
+        return self._code_used
+
+    @code_used.setter
+    def code_used(self, value: str) -> None:
+        self._code_used = value
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
@@ -99,13 +106,38 @@ def server_keys(data: Path | None = None) -> Keys:
     return load_keys(None, data)
 
 
+@functools.cache
+def password_hash() -> str:
+    """PASSWORD's argon2 hash, made once: every test's users share it (a hash took 0.15 s)."""
+    return hash_password(PASSWORD)
+
+
+_MIGRATED: dict[str, str] = {}  # an empty database of the newest schema, of each kind
+
+
+def migrated(db_url: str) -> None:
+    """The empty database at `db_url` given the newest schema: a copy of one migrated once
+    (migrating took 0.4 s each time). tests/server/test_migrations.py migrates for real."""
+    if db_url.startswith("sqlite"):
+        if "sqlite" not in _MIGRATED:
+            path = Path(tempfile.mkdtemp(prefix="earmark-schema-")) / "schema.sqlite3"
+            migrate(f"sqlite:///{path}")
+            _MIGRATED["sqlite"] = str(path)
+        shutil.copyfile(_MIGRATED["sqlite"], db_url.removeprefix("sqlite:///"))
+        return
+    if "postgresql" not in _MIGRATED:
+        _MIGRATED["postgresql"] = pg_template(f"earmark_schema_{secrets.token_hex(4)}")
+        migrate(_MIGRATED["postgresql"])
+    copy_pg_database(_MIGRATED["postgresql"], db_url)
+
+
 def add_user(engine: Engine, name: str, role: str, disabled: bool = False) -> tuple[m.User, str]:
     """A user, and their TOTP secret (stored wrapped, as the server keeps it)."""
     secret = new_totp_secret()
     with sessions(engine)() as db:
         u = m.User(
             username=name,
-            password_hash=hash_password(PASSWORD),
+            password_hash=password_hash(),
             role=role,
             totp_secret="",
             disabled=disabled,
@@ -118,10 +150,10 @@ def add_user(engine: Engine, name: str, role: str, disabled: bool = False) -> tu
 
 
 def sign_in(client: TestClient, p: Person) -> str:
-    p.code_used = p.totp.now()
+    code = p.code_used = p.totp.now()
     r = client.post(
         "/api/v1/auth/login",
-        json={"username": p.user.username, "password": PASSWORD, "totp_code": p.code_used},
+        json={"username": p.user.username, "password": PASSWORD, "totp_code": code},
     )
     assert r.status_code == 200, r.text
     return str(r.json()["access_token"])
@@ -129,7 +161,7 @@ def sign_in(client: TestClient, p: Person) -> str:
 
 @pytest.fixture
 def world(db_url: str, tmp_path: Path) -> Iterator[World]:
-    migrate(db_url)
+    migrated(db_url)
     data = tmp_path / "server-data"
     recordings = tmp_path / "recordings"
     recordings.mkdir()
@@ -180,7 +212,7 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
         db.add(m.Membership(project_id=elsewhere_id, user_id=outsider, role="lead"))
         db.commit()
     for name in ("ann_a", "ann_b", "rev", "admin", "lead", "outsider"):
-        people[name].token = sign_in(people[name].client, people[name])
+        people[name].signs_in = True
     yield World(db_url, data, app, project_id, people, task_ids, engine)
     for p in people.values():
         p.client.close()

@@ -6,10 +6,13 @@ import contextlib
 import io
 import os
 import re
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +24,7 @@ import pytest
 
 from app.server.cli import main as cli_main
 from tests.conftest import write_tone
+from tests.pg import copy_pg_database, on_test_cluster, pg_template
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "a long enough password"
@@ -88,7 +92,7 @@ class Server:
         end = time.monotonic() + 30
         while time.monotonic() < end:
             try:
-                httpx.get(f"{self.url}/api/v1/openapi.json", timeout=1)
+                httpx.get(f"{self.url}/api/v1/health", timeout=1)  # cheaper than the schema
                 return
             except httpx.TransportError:
                 time.sleep(0.05)
@@ -117,35 +121,34 @@ class Server:
         return r.status_code
 
     def code(self, name: str) -> str:
-        """A code not used yet: codes are accepted once, each step's, so the next step's is
-        taken when this one's is spent (the server accepts one step ahead), and only then is
-        there a wait."""
-        used = getattr(self, "_used", {})
+        """A code not used yet. The server accepts the previous step's code, this step's and
+        the next one's, each once and in order, so three sign-ins in a row need no wait; only
+        a fourth waits for the next step. The previous step's is used only early in a step,
+        so that it cannot run out on its way."""
+        used: dict[str, int] = getattr(self, "_used", {})
         now = time.time()
         step = int(now // 30)
-        if used.get(name, -1) >= step + 1 or (used.get(name, -1) >= step and now % 30 > 25):
-            time.sleep(30 * (used[name] + 1) - time.time() + 0.2)
-            step = int(time.time() // 30)
-        elif used.get(name, -1) >= step:
-            step += 1
-        used[name] = step
+        lowest = step - 1 if now % 30 < 25 else step
+        chosen = max(lowest, used.get(name, lowest - 1) + 1)
+        if chosen > step + 1:
+            time.sleep(30 * (step + 1) - now + 0.2)
+            return self.code(name)
+        used[name] = chosen
         self._used = used
-        return self.totp[name].at(step * 30)
+        return self.totp[name].at(chosen * 30)
 
 
-def make_server(tmp: Path, recordings: int = 6, db: str | None = None) -> Server:
-    """A server set up through earmark-server (SQLite here unless `db` names another)."""
-    server = Server(
-        db=db or f"sqlite:///{tmp / 'server.sqlite3'}", data=tmp / "data", port=free_port()
-    )
-    server.data.mkdir(parents=True)
+USERS = (("ann_a", "annotator"), ("ann_b", "annotator"), ("admin", "admin"), ("rev", "reviewer"))
+# what every server starts from (users, the project, its members), set up once per kind of
+# database and master key through earmark-server, then copied: each setting-up took a second
+# and a half, mostly password hashing and migrations
+_TEMPLATES: dict[tuple[str, str], tuple[Server, Path]] = {}
+_TEMPLATE_ROOT = Path(tempfile.mkdtemp(prefix="earmark-server-templates-"))
+
+
+def _set_up(server: Server) -> None:
     server.cli("init")
-    for name, role in (
-        ("ann_a", "annotator"),
-        ("ann_b", "annotator"),
-        ("admin", "admin"),
-        ("rev", "reviewer"),
-    ):
+    for name, role in USERS:
         server.add_user(name, role)
     tax = ROOT / "resources" / "taxonomy"
     server.cli(
@@ -159,12 +162,53 @@ def make_server(tmp: Path, recordings: int = 6, db: str | None = None) -> Server
     )
     for name, role in (("ann_a", "annotator"), ("ann_b", "annotator"), ("rev", "reviewer")):
         server.cli("project", "member", "add", "va", name, "--role", role)
+
+
+def _template(kind: str) -> tuple[Server, Path]:
+    key = (kind, os.environ["EARMARK_SERVER_KEY_FILE"])
+    if key not in _TEMPLATES:
+        folder = Path(tempfile.mkdtemp(dir=_TEMPLATE_ROOT))
+        if kind == "sqlite":
+            db = f"sqlite:///{folder / 'server.sqlite3'}"
+        else:
+            db = pg_template(f"earmark_tmpl_{secrets.token_hex(4)}")
+        template = Server(db=db, data=folder / "data", port=0)
+        template.data.mkdir()
+        _set_up(template)
+        _TEMPLATES[key] = (template, folder)
+    return _TEMPLATES[key]
+
+
+def make_server(tmp: Path, recordings: int = 6, db: str | None = None) -> Server:
+    """A server set up through earmark-server (SQLite here unless `db` names an empty
+    PostgreSQL database): a copy of the set-up template, then its recordings imported."""
+    kind = "sqlite" if db is None or db.startswith("sqlite") else "postgresql"
+    tmp.mkdir(parents=True, exist_ok=True)
+    if kind == "postgresql" and not on_test_cluster(db or ""):  # a PostgreSQL of the test's own
+        server = Server(db=db or "", data=tmp / "data", port=free_port())
+        server.data.mkdir()
+        _set_up(server)
+        _import(server, tmp, recordings)
+        return server
+    template, folder = _template(kind)
+    if kind == "sqlite":
+        db = db or f"sqlite:///{tmp / 'server.sqlite3'}"
+        shutil.copyfile(folder / "server.sqlite3", db.removeprefix("sqlite:///"))
+    else:
+        assert db is not None
+        copy_pg_database(template.db, db)
+    server = Server(db=db, data=tmp / "data", port=free_port(), totp=dict(template.totp))
+    shutil.copytree(template.data, server.data)
+    _import(server, tmp, recordings)
+    return server
+
+
+def _import(server: Server, tmp: Path, recordings: int) -> None:
     rec = tmp / "recordings"
     rec.mkdir()
     for k in range(recordings):
         write_tone(rec / f"r{k:04d}.wav", 0.2 + 0.01 * (k % 10))
     server.cli("import", "va", str(rec))
-    return server
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from app.audio.vault import new_key
@@ -15,7 +15,7 @@ from app.remote import open_remote
 from app.sync.client import Client
 from app.ui.review_panel import DashboardDialog, RejectDialog
 from tests.sync.conftest import PASSWORD, Server
-from tests.ui.keys import A, C, press
+from tests.ui.keys import A, C, on_modal, press
 from tests.ui.windows import show_remote
 
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
@@ -67,15 +67,13 @@ def test_reject_from_the_review_window_reaches_the_annotators(
         SHOTS.mkdir(parents=True, exist_ok=True)
         ctrl.window.grab().save(str(SHOTS / "review-window.png"))
 
-        def fill_in() -> None:
-            dialog = QApplication.activeModalWidget()
-            assert isinstance(dialog, RejectDialog)
+        def fill_in(dialog: RejectDialog) -> None:
             dialog.grab().save(str(SHOTS / "reject-dialog.png"))
             qtbot.keyClick(dialog.list, Qt.Key.Key_1)  # the first reason; the comment next
             qtbot.keyClicks(dialog.comment, "it is 'some', not 'sum'")
             qtbot.keyClick(dialog.comment, Qt.Key.Key_Return)
 
-        QTimer.singleShot(200, fill_in)
+        on_modal(RejectDialog, fill_in)
         press(qtbot, Qt.Key.Key_R, C | A)
         runner.drain()
         qtbot.waitUntil(

@@ -13,6 +13,7 @@ from app.sync.client import Client
 from app.tasks import QtRunner
 from app.ui.sign_in_dialog import SignInDialog
 from tests.sync.conftest import PASSWORD, Server
+from tests.ui.keys import on_modal
 
 
 def test_sign_in_dialog_then_keyring(qtbot, server: Server, tmp_path: Path) -> None:
@@ -29,15 +30,13 @@ def test_sign_in_dialog_then_keyring(qtbot, server: Server, tmp_path: Path) -> N
         dlg.code.setText(code)
         dlg.buttons.accepted.emit()
 
-    def wrong_then_right() -> None:
+    def wrong_then_right(dlg: SignInDialog) -> None:
         fill("000000")
-        dlg = QApplication.activeModalWidget()
-        assert isinstance(dlg, SignInDialog)
         qtbot.waitUntil(lambda: "Wrong" in dlg.message.text(), timeout=10_000)
         seen.append(dlg.message.text())
         fill(server.code("ann_a"))
 
-    QTimer.singleShot(100, wrong_then_right)
+    on_modal(SignInDialog, wrong_then_right)
     signed = connect("", "", runner)
     assert signed is not None and signed[1] == "ann_a"
     client, _user = signed
@@ -67,9 +66,7 @@ def test_a_server_with_several_projects_asks_which(qtbot, server: Server, tmp_pa
     client.login("ann_a", PASSWORD, server.code("ann_a"))
     offered: list[list[str]] = []
 
-    def pick(name: str | None) -> None:
-        dlg = QApplication.activeModalWidget()
-        assert isinstance(dlg, QInputDialog)
+    def pick(dlg: QInputDialog, name: str | None) -> None:
         offered.append(list(dlg.comboBoxItems()))
         if name is None:
             dlg.reject()
@@ -78,12 +75,12 @@ def test_a_server_with_several_projects_asks_which(qtbot, server: Server, tmp_pa
             dlg.accept()
 
     try:
-        QTimer.singleShot(100, lambda: pick("second"))
+        on_modal(QInputDialog, lambda dlg: pick(dlg, "second"))
         chosen = choose_project(client)
         second = next(p.id for p in client.projects() if p.name == "second")
         assert chosen is not None and chosen.id == second and offered == [["second", "va"]]
         assert chosen.role == "annotator"
-        QTimer.singleShot(100, lambda: pick(None))
+        on_modal(QInputDialog, lambda dlg: pick(dlg, None))
         assert choose_project(client) is None  # cancelled: nothing opens
     finally:
         client.close()

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.model.annotation import Flag, Status
 from app.model.slots import Slot
 from app.ui.controller import Controller
-from app.ui.dialogs import PickDialog
-from tests.ui.keys import A, C, S, press, type_text
+from app.ui.dialogs import CheatSheetDialog, PickDialog
+from tests.ui.keys import A, C, S, on_modal, press, type_text
 
 
 def answer_next_dialog(qtbot, text: str) -> None:
     """Type into the modal picker that is about to open, then Enter."""
 
-    def answer() -> None:
-        dlg = QApplication.activeModalWidget()
-        assert isinstance(dlg, PickDialog)
+    def answer(dlg: PickDialog) -> None:
         qtbot.keyClicks(dlg.filter, text)
         qtbot.keyClick(dlg.filter, Qt.Key.Key_Return)
 
-    QTimer.singleShot(50, answer)
+    on_modal(PickDialog, answer)
 
 
 def focused() -> QWidget | None:
@@ -135,15 +133,13 @@ def test_cheat_sheet_on_f1_lists_every_command(qtbot, workstation: Controller) -
 
     shown: list[str] = []
 
-    def grab() -> None:
-        dlg = QApplication.activeModalWidget()
-        assert isinstance(dlg, QDialog)
+    def grab(dlg: CheatSheetDialog) -> None:
         from PySide6.QtWidgets import QTextBrowser
 
         shown.append(dlg.findChild(QTextBrowser).toPlainText())
         dlg.reject()
 
-    QTimer.singleShot(50, grab)
+    on_modal(CheatSheetDialog, grab)
     press(qtbot, Qt.Key.Key_F1)
     assert shown and all(b.title in shown[0] for b in DEFAULTS)
 

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 
 from app.ui.controller import Controller
 from app.ui.pauses_dialog import PausesDialog
 from tests.audio.test_pauses import RATE, recording
 from tests.ui.conftest import closed, shown
-from tests.ui.keys import C, S, press
+from tests.ui.keys import C, S, on_modal, press
 
 
 @pytest.fixture
@@ -33,11 +32,7 @@ def calls(qtbot: object, tmp_path: Path, pulse: str) -> Iterator[tuple[Controlle
 def in_dialog(act: callable) -> dict:
     seen: dict = {}
 
-    def step() -> None:
-        d = QApplication.activeModalWidget()
-        if not isinstance(d, PausesDialog):
-            QTimer.singleShot(20, step)
-            return
+    def step(d: PausesDialog) -> None:
         seen["spans"] = list(d.spans)
         seen["drawn"] = d.parent().waveform.proposals.getData()[0]  # type: ignore[union-attr]
         d.min_pause.setValue(3.0)  # one long pause only: the proposal follows the setting
@@ -47,7 +42,7 @@ def in_dialog(act: callable) -> dict:
         d.update_proposal()
         act(d)
 
-    QTimer.singleShot(20, step)
+    on_modal(PausesDialog, step)
     return seen
 
 

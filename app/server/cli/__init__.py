@@ -7,6 +7,7 @@
     privacy    customer forget, retention run, audit verify|show|heard|listened (privacy.py)
     bridge     label-studio pull|push                        (app/server/cli/bridge.py)
     operate    backup, restore, metrics-token                (app/server/cli/operate.py)
+    demo       a throwaway server set up and served at once  (app/server/cli/demo.py)
 
 `--config FILE` (or EARMARK_SERVER_CONFIG) reads app/server/config.py's TOML file: an option
 wins over it, and it over the environment.
@@ -18,9 +19,10 @@ the database get a session, and every change they make is audited.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -56,8 +58,19 @@ def keys_of(args: argparse.Namespace, create: bool = False) -> Keys:
     return load_keys(args.key_file, data_dir(), create=create)
 
 
+@contextlib.contextmanager
+def sessions_of(url: str) -> Iterator[Session]:
+    """A session on the database at `url`, its engine disposed of afterwards."""
+    engine = make_engine(url)
+    try:
+        with sessions(engine)() as db:
+            yield db
+    finally:
+        engine.dispose()
+
+
 def parser() -> argparse.ArgumentParser:
-    from app.server.cli import bridge, operate, people, privacy, projects, setup
+    from app.server.cli import bridge, demo, operate, people, privacy, projects, setup
 
     p = argparse.ArgumentParser(prog="earmark-server", description="The Earmark sync server.")
     p.add_argument(
@@ -89,6 +102,7 @@ def parser() -> argparse.ArgumentParser:
     privacy.add(sub)
     bridge.add(sub)
     operate.add(sub)
+    demo.add(sub)
     return p
 
 
@@ -106,12 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         run = (
             ON_DB.get((args.command, getattr(args, "action", None))) or ON_DB[(args.command, None)]
         )
-        engine = make_engine(url)
-        try:
-            with sessions(engine)() as db:
-                return run(db, args)
-        finally:
-            engine.dispose()
+        with sessions_of(url) as db:
+            return run(db, args)
     except MasterKeyError as exc:
         say(f"earmark-server: {exc}")
         return 2

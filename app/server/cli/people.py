@@ -20,6 +20,7 @@ from app.server import models as m
 from app.server.audit import audit
 from app.server.cli import ON_DB, keys_of, say
 from app.server.feed import feed
+from app.server.keys import Keys
 from app.server.members import ROLES
 from app.server.security import hash_password, new_totp_secret, totp_uri
 
@@ -130,21 +131,22 @@ def user_add(db: Session, args: argparse.Namespace) -> int:
     if db.scalars(select(m.User).where(m.User.username == args.username)).first():
         say(f"earmark-server: there is a user named {args.username} already")
         return 2
-    secret = new_totp_secret()
-    user = m.User(
-        username=args.username,
-        password_hash=hash_password(password),
-        role=args.role,
-        totp_secret="",
-    )
-    db.add(user)
-    db.flush()
-    user.totp_secret = keys_of(args).wrap_text(secret, f"totp:{user.id}")
-    audit(db, None, "user_add", user.id, username=args.username, role=args.role)
-    db.commit()
+    secret = add_user(db, keys_of(args), args.username, args.role, hash_password(password))
     say(f"user {args.username} ({args.role}) added. Enrol their authenticator app:")
     _enrol(secret, args.username)
     return 0
+
+
+def add_user(db: Session, keys: Keys, username: str, role: str, password_hash: str) -> str:
+    """A new user, audited and committed; their TOTP secret (stored wrapped), to enrol."""
+    secret = new_totp_secret()
+    user = m.User(username=username, password_hash=password_hash, role=role, totp_secret="")
+    db.add(user)
+    db.flush()
+    user.totp_secret = keys.wrap_text(secret, f"totp:{user.id}")
+    audit(db, None, "user_add", user.id, username=username, role=role)
+    db.commit()
+    return secret
 
 
 def user_list(db: Session, args: argparse.Namespace) -> int:

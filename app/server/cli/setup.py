@@ -9,6 +9,7 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -87,10 +88,18 @@ def init(url: str, args: argparse.Namespace) -> int:
 
 
 def serve(url: str, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    options = prepare_serving(url, args)
+    uvicorn.run("app.server.asgi:app", **options)
+    return 0
+
+
+def prepare_serving(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Everything `serve` does before it serves (the store brought up to date, the settings
+    each process reads, hourly retention), and uvicorn's options."""
     import logging.config
     import tempfile
-
-    import uvicorn
 
     from app.server.asgi import SETTINGS, settings
     from app.server.observe import MULTIPROC, log_config
@@ -119,21 +128,19 @@ def serve(url: str, args: argparse.Namespace) -> int:
         engine.dispose()
     os.environ[SETTINGS] = settings(url, data_dir(), key_file(args.key_file), args.demo, limits)
     threading.Thread(target=keep_retention, args=(url,), name="retention", daemon=True).start()
-    uvicorn.run(
-        "app.server.asgi:app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=log_config(),  # one JSON object a line, in every worker process
-        access_log=False,  # app/server/observe.py logs each request, without its query
-        server_header=False,  # a health probe learns nothing of what runs here
+    return {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_config": log_config(),  # one JSON object a line, in every worker process
+        "access_log": False,  # app/server/observe.py logs each request, without its query
+        "server_header": False,  # a health probe learns nothing of what runs here
         # X-Forwarded-For is believed only from the proxies named (uvicorn's default trusts
         # any client on this machine, so anyone here could pose as any address)
-        proxy_headers=bool(proxies),
-        forwarded_allow_ips=proxies,
-    )
-    return 0
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies,
+    }
 
 
 RETENTION_EVERY_S = 3600.0
