@@ -9,10 +9,10 @@ from pathlib import Path
 
 from app import __version__, formats
 from app.audio.load import AudioError
-from app.project import ProjectError, draft_missing, export, import_source, open_project
-from app.store.db import StoreError
-from app.store.paths import resources_dir
-from app.syslibs import INSTALL_HINT, missing_packages, package_for_import_error
+from app.workstation.project import ProjectError, draft_missing, export, import_source, open_project
+from app.workstation.store.db import StoreError
+from app.workstation.store.paths import resources_dir
+from app.workstation.syslibs import INSTALL_HINT, missing_packages, package_for_import_error
 
 FROZEN_DEMO = (
     "earmark: the demo runs a server of its own, and this installed workstation does not carry"
@@ -146,7 +146,9 @@ def _launch(entry: str, *args: object, starting: str = "") -> int:
         if starting:
             from app.ui.application import show_starting
 
-            extra["starting"] = show_starting("Earmark", starting)
+            extra["starting"] = show_starting(
+                "Earmark", starting, resources_dir() / "icons" / "earmark.svg"
+            )
             logging.getLogger(__name__).info("starting window shown")
         import app.main as gui
     except ImportError as exc:
@@ -162,7 +164,7 @@ def _launch(entry: str, *args: object, starting: str = "") -> int:
 def cmd_demo(review: bool) -> int:
     """The demo server started first, so that it sets itself up while the window's code is
     imported; stopped (its folder removed) however the window ends."""
-    from app.demo import launch_demo_server
+    from app.workstation.demo import launch_demo_server
 
     demo = launch_demo_server()
     try:

@@ -229,8 +229,8 @@ PRESETS: dict[str, dict[Cmd, dict[Scope, tuple[str, ...]]]] = {
     },
 }
 
-# Foot pedals (app/pedals.py): press runs the command; the centre pedal plays while held and
-# pauses, with a short rewind, when released (Express Scribe's habit).
+# Foot pedals (app/workstation/pedals.py): press runs the command; the centre pedal plays while
+# held and pauses, with a short rewind, when released (Express Scribe's habit).
 HOLD_TO_PLAY = "hold_to_play"
 PEDALS: dict[str, Cmd | str] = {
     "left": Cmd.SKIP_BACK,

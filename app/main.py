@@ -1,8 +1,10 @@
-"""Composition root: builds the long-lived objects and wires them; nothing else does.
+"""Composition root: builds each mode's long-lived objects (the store's project, editor,
+player, runner, window, actions, controller, and on a server the sync and review controls)
+and wires them; the controller makes its own helpers (the feeds) from what it is given.
 
 The mode is decided here, once: `build` opens a local folder or manifest (local mode),
 `build_remote` a server's project as an annotator or a reviewer. Each builds the controller
-with everything it needs and installs its mode's command table (app/ui/modes.py).
+with everything it needs and installs its mode's command table (app/workstation/modes.py).
 """
 
 from __future__ import annotations
@@ -17,36 +19,38 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox, QWidget
 
-from app.audio.player import Player
-from app.demo import DemoServer, seed_submissions
-from app.editor import Editor
 from app.keymap import Keymap
-from app.pedals import PedalDevice, PedalReader, open_hid_pedal
-from app.project import Project, ProjectError, open_project
-from app.store.db import Queue
-from app.store.settings import Settings
-from app.tasks import QtRunner
-from app.ui import modes
 from app.ui.actions import Actions
 from app.ui.application import SignalWatch, StartingView, application, show_starting
-from app.ui.controller import Controller
 from app.ui.main_window import MainWindow
+from app.workstation import modes
+from app.workstation.controller import Controller
+from app.workstation.demo import DemoServer, seed_submissions
+from app.workstation.editor import Editor
+from app.workstation.pedals import PedalDevice, PedalReader, open_hid_pedal
+from app.workstation.player import Player
+from app.workstation.project import Project, ProjectError, open_project
+from app.workstation.store.db import Queue
+from app.workstation.store.paths import resources_dir
+from app.workstation.store.settings import Settings
+from app.workstation.tasks import QtRunner
 
 # A server's side (its client, sync engines, keyring, review screen) is imported inside the
 # functions that open a server's window: a window on a local folder starts without them.
 if TYPE_CHECKING:
     from app.protocol import Me, ProjectOut
-    from app.remote import Remote
-    from app.sync.client import Client
-    from app.ui.review_controls import ReviewControls
+    from app.workstation.remote import Remote
+    from app.workstation.review_controls import ReviewControls
+    from app.workstation.sync.client import Client
 
 log = logging.getLogger(__name__)
+ICON = resources_dir() / "icons" / "earmark.svg"
 
 
 class PedalBridge(QObject):
     """Carries pedal events from the reader's thread to the GUI thread."""
 
-    event = Signal(object)
+    pedal_event = Signal(object)
     status = Signal(bool)
 
 
@@ -83,24 +87,27 @@ def build_remote(
 ) -> Workstation:
     """The window over a server's project, as an annotator (annotate mode) or a reviewer
     (review mode); `forget` drops what signing out leaves behind here (keyring entries)."""
-    from app.remote import sign_out
-    from app.sync.engine import SyncEngine
-    from app.sync.review import ReviewEngine
-    from app.ui.review_controls import ReviewControls
-    from app.ui.server_sync import ServerSync
+    from app.workstation.remote import sign_out
+    from app.workstation.review_controls import ReviewControls
+    from app.workstation.server_sync import ServerSync
+    from app.workstation.sync.engine import SyncEngine
+    from app.workstation.sync.review import ReviewEngine
 
     parts = _parts(remote.project, None, settings)
     engine = remote.engine
     tables = engine.tables if isinstance(engine, SyncEngine) else None
     sync = ServerSync(engine, parts.runner, parts.editor, parts.window, parts.actions.hint, tables)
     ctrl = Controller(*parts.controller_args(), sync)
-    ctrl.window.setWindowTitle(f"Earmark — {remote.username} on {remote.client.server}")
+    ctrl.window.set_title(f"Earmark — {remote.username} on {remote.client.server}")
+
+    def signed_out(_none: None) -> None:
+        ctrl.window.close()
 
     def signing_out() -> None:
         ctrl.window.say("Signing out…")
         ctrl.runner.background(
             lambda: sign_out(remote, forget),
-            lambda _none: ctrl.window.close(),
+            signed_out,
             lambda exc: ctrl.window.say(f"Could not sign out: {exc}", error=True),
         )
 
@@ -160,7 +167,7 @@ def _parts(project: Project, preset: str | None, settings: Settings | None) -> _
     prefs = settings.load()
     keymap = Keymap.from_settings(prefs.key_preset, prefs.key_overrides)
     w = window
-    actions = Actions(keymap, w, [w.waveform, w.queue.list], [w.transcript.edit])
+    actions = Actions(keymap, w, w.listening_widgets(), w.typing_widgets())
     return _Parts(project, editor, Player(), runner, settings, window, actions)
 
 
@@ -169,9 +176,9 @@ def _pedals(ctrl: Controller, open_pedal: Callable[[], PedalDevice | None] | Non
     if open_pedal is None:
         return
     bridge = PedalBridge(ctrl)
-    bridge.event.connect(ctrl.pedal)
+    bridge.pedal_event.connect(ctrl.pedal)
     bridge.status.connect(ctrl.pedal_connected)
-    reader = PedalReader(bridge.event.emit, open_pedal, bridge.status.emit)
+    reader = PedalReader(bridge.pedal_event.emit, open_pedal, bridge.status.emit)
     reader.start()
     ctrl.window.closing.connect(reader.stop)
 
@@ -179,7 +186,7 @@ def _pedals(ctrl: Controller, open_pedal: Callable[[], PedalDevice | None] | Non
 def run_workstation(
     source: Path, preset: str | None = None, tier: str | None = None, quit_after: int | None = None
 ) -> int:
-    app = application()
+    app = application(ICON)
     watch = SignalWatch(app)
     try:
         ctrl, runner = build(source, preset, tier=tier)
@@ -205,12 +212,12 @@ def run_demo(demo: DemoServer, review: bool = False, starting: StartingView | No
     it): as the demo annotator, or with `review` as the demo reviewer checking a colleague's
     submissions. `starting` says what is being got ready until the window shows."""
     from app.audio.vault import new_key
-    from app.remote import open_remote
-    from app.sync.client import Client
+    from app.workstation.remote import open_remote
+    from app.workstation.sync.client import Client
 
-    app = application()
+    app = application(ICON)
     watch = SignalWatch(app)
-    starting = starting or show_starting("Earmark demo", "")
+    starting = starting or show_starting("Earmark demo", "", ICON)
     starting.say("Starting the demo server (users, project, sample recordings)…")
     os.environ["EARMARK_HOME"] = str(demo.folder / "workstation")  # gone with the demo
     client = Client.in_memory(demo.url)  # a throwaway server: its token need not outlive it
@@ -272,9 +279,9 @@ def connect(
     server: str, username: str, runner: QtRunner, parent: QWidget | None = None
 ) -> tuple[Client, str] | None:
     """A signed-in client: from the refresh token in the keyring, else through the dialog."""
-    from app.store import secrets
-    from app.sync.client import Client, SyncError
     from app.ui.sign_in_dialog import SignInDialog
+    from app.workstation.store import secrets
+    from app.workstation.sync.client import Client, SyncError
 
     holder: dict[str, Client] = {}
 
@@ -326,11 +333,11 @@ def choose_project(client: Client, parent: QWidget | None = None) -> ProjectOut 
 def run_connect(server: str, username: str, review: bool | None = None) -> int:
     """`earmark connect`: the workstation on a server's project, signed in; a reviewer gets
     the review queue (an admin with --review)."""
-    from app.remote import open_remote
-    from app.store import secrets
-    from app.sync.client import SyncError
+    from app.workstation.remote import open_remote
+    from app.workstation.store import secrets
+    from app.workstation.sync.client import SyncError
 
-    app = application()
+    app = application(ICON)
     watch = SignalWatch(app)
     probe = QtRunner()
     signed = connect(server, username, probe)

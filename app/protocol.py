@@ -1,8 +1,13 @@
-"""Wire schemas shared by the workstation's sync client and the server: nothing else is shared."""
+"""Wire schemas: what the workstation's sync client and the server send each other.
+
+Not all they share: both also use the model, the formats, sealed recordings (app/sealed.py) and
+the audio checks (app.audio.load, app.audio.pauses). FlagName and StatusName are the model's Flag
+and Status (app/model/annotation.py) as plain strings; tests/test_protocol.py ties them.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -72,6 +77,8 @@ ACTIVE_MS_MAX = 10**10  # time spent on one item: over 100 days is nonsense
 FlagName = Literal[
     "not_device_directed", "personal_data", "unintelligible", "wrong_language", "distressing"
 ]
+FLAGS_MAX = len(get_args(FlagName))  # each flag at most once
+StatusName = Literal["todo", "submitted", "skipped"]
 Id = Annotated[str, Field(min_length=1, max_length=36)]
 
 
@@ -112,7 +119,7 @@ class Prefill(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     segments: list[SegmentDoc] = Field(default_factory=list, max_length=SEGMENTS_MAX)
-    flags: list[FlagName] = Field(default_factory=list, max_length=5)
+    flags: list[FlagName] = Field(default_factory=list, max_length=FLAGS_MAX)
 
 
 class AnnotationDoc(BaseModel):
@@ -122,8 +129,8 @@ class AnnotationDoc(BaseModel):
     model_config = ConfigDict(extra="forbid")
     segments: list[SegmentDoc] = Field(max_length=SEGMENTS_MAX)
     intent: str | None = Field(default=None, max_length=100)
-    flags: list[FlagName] = Field(default_factory=list, max_length=5)
-    status: Literal["todo", "submitted", "skipped"] = "todo"
+    flags: list[FlagName] = Field(default_factory=list, max_length=FLAGS_MAX)
+    status: StatusName = "todo"
     skip_reason: str = Field(default="", max_length=500)
     active_ms: int = Field(default=0, ge=0, le=ACTIVE_MS_MAX)
     submissions: int = Field(default=0, ge=0, le=COUNT_MAX)

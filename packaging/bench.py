@@ -318,8 +318,8 @@ def bench_heap(long1: Path, long8: Path, work: Path) -> None:
 
 
 def bench_audio(app: QApplication) -> None:
-    from app.audio.player import Player
     from app.audio.source import memory_source
+    from app.workstation.player import Player
 
     player = Player()
     if not player.available:
@@ -387,9 +387,9 @@ def bench_sync(work: Path) -> None:
     from app.protocol import AnnotationDoc, AnnotationPut, BatchPut
     from app.server import models as m
     from app.server.db import make_engine, sessions
-    from app.sync.client import Client
-    from app.sync.engine import BATCH
-    from tests.sync.conftest import PASSWORD, make_server
+    from app.workstation.sync.client import Client
+    from app.workstation.sync.engine import BATCH
+    from tests.workstation.sync.conftest import PASSWORD, make_server
 
     server = make_server(work / "sync", recordings=1)
     engine = make_engine(server.db)  # 10,000 recordings' rows, one annotation each (the rule)
@@ -458,7 +458,7 @@ def bench_serve(work: Path, hours: float) -> None:
     import httpx
 
     from tests.server.test_flood import CLIENTS, flood, peak_rss_mb, token
-    from tests.sync.conftest import make_server
+    from tests.workstation.sync.conftest import make_server
 
     length = f"{hours:g} h" if hours >= 1 else f"{hours * 60:.0f} min"
     server = make_server(work / "serve", recordings=1)
@@ -519,7 +519,7 @@ def bench_start() -> None:
         "from PySide6.QtWidgets import QApplication\n"
         "a = QApplication([])\n"
         "from app.main import build\n"
-        "from app.store.settings import Settings\n"
+        "from app.workstation.store.settings import Settings\n"
         "c, r = build(Path(sys.argv[1]), settings=Settings(QSettings(sys.argv[2], "
         "QSettings.Format.IniFormat)))\n"
         "c.window.show(); c.start()\n"
@@ -607,7 +607,7 @@ def bench_demo(runs: int = 3) -> None:
 def bench_next_item(app: QApplication) -> None:
     from app.keymap import Cmd
     from app.main import build
-    from app.store.settings import Settings
+    from app.workstation.store.settings import Settings
 
     settings = Settings(QSettings(tempfile.mktemp(suffix=".ini"), QSettings.Format.IniFormat))
     ctrl, runner = build(ROOT / "resources" / "samples", settings=settings)

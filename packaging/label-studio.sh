@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A real Label Studio for the bridge tests (tests/sync/test_label_studio.py), in its own
+# A real Label Studio for the bridge tests (tests/workstation/sync/test_label_studio.py), in its own
 # environment beside the project's: it pins hundreds of packages of its own. About 2 minutes the
 # first time; afterwards nothing. The tests start it on 127.0.0.1 and stop it.
 set -euo pipefail

@@ -5,7 +5,7 @@
 
 Time runs --pace times faster than people work (7.5 by default: an annotator submits an item
 every 2 s instead of every 15 s, and the workstation's 10 s sync timer fires every 1.3 s).
-Each annotator signs in, then repeats the workstation's sync pass (app/sync/engine.py): push
+Each annotator signs in, then repeats the workstation's sync pass (app/workstation/sync/engine.py): push
 what is unsent in one batch, lease, read the changes feed to its end, fetch the audio of new
 items; after every submit and on the timer. Reviewers lease review items, listen, and accept
 or reject (a rejected item goes back to its annotator, who submits it again).
@@ -53,12 +53,12 @@ from app.server.db import make_engine, migrate, sessions  # noqa: E402
 from app.server.keys import load_keys  # noqa: E402
 from app.server.security import hash_password, new_totp_secret  # noqa: E402
 from app.server.storage import AudioStore  # noqa: E402
-from app.sync.engine import BATCH, LEASE_COUNT, RENEW_EVERY_S  # noqa: E402
+from app.workstation.sync.engine import BATCH, LEASE_COUNT, RENEW_EVERY_S  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ITEM_S = 15.0  # a real annotator's time per utterance
 REVIEW_S = 10.0  # a reviewer's time per item
-SYNC_EVERY_S = 10.0  # the workstation's sync timer (app/ui/server_sync.py)
+SYNC_EVERY_S = 10.0  # the workstation's sync timer (app/workstation/server_sync.py)
 PASSWORD = "load test password"
 TARGET_P99_S = 0.300  # leases and puts (issue 8)
 
@@ -317,7 +317,9 @@ class Annotator(Person):
         self.unsent: dict[str, dict[str, Any]] = {}
         self.returned: set[str] = set()  # rejected by a reviewer: to do again
         self.numbers: dict[str, int] = {}
-        self.leased_open: set[str] = set()  # as the engine keeps it (app/sync/engine.py)
+        self.leased_open: set[str] = (
+            set()
+        )  # as the engine keeps it (app/workstation/sync/engine.py)
         self.leased_at = float("-inf")
 
     async def work(self, until: float) -> None:

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.keymap import Cmd  # noqa: E402
 from app.main import build  # noqa: E402
-from app.store.paths import resources_dir  # noqa: E402
-from app.store.settings import Settings  # noqa: E402
+from app.workstation.store.paths import resources_dir  # noqa: E402
+from app.workstation.store.settings import Settings  # noqa: E402
 
 LISTEN_S = float(os.environ.get("EARMARK_LISTEN_S", "1.0"))
 

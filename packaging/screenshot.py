@@ -12,7 +12,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.main import build
-from app.store.paths import resources_dir
+from app.workstation.store.paths import resources_dir
 
 
 def main() -> None:

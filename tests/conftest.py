@@ -67,9 +67,9 @@ def _start_pulse() -> None:
 # files in collection order, so these start at once, side by side, instead of one of them
 # starting last and running on alone at the end. Scheduling only: nothing depends on order.
 LONGEST_FIRST = (
-    "sync/test_server_crash.py",
+    "workstation/sync/test_server_crash.py",
     "packaging/test_bundle.py",
-    "sync/test_label_studio.py",
+    "workstation/sync/test_label_studio.py",
     "test_bench.py",
     "server/test_openapi.py",
     "test_load.py",
@@ -126,7 +126,7 @@ def write_tone(
 
 @pytest.fixture
 def samples_dir() -> Path:
-    from app.store.paths import resources_dir
+    from app.workstation.store.paths import resources_dir
 
     return resources_dir() / "samples"
 

@@ -19,13 +19,13 @@ NOT_AT_START = (
     "pympi",
     "pysubs2",
     "app.protocol",
-    "app.remote",
+    "app.workstation.remote",
     "app.server",
-    "app.sync",
-    "app.store.secrets",
+    "app.workstation.sync",
+    "app.workstation.store.secrets",
     "app.audio.recognise",
-    "app.ui.server_sync",
-    "app.ui.review_controls",
+    "app.workstation.server_sync",
+    "app.workstation.review_controls",
     "app.ui.sign_in_dialog",
 )
 FIRST_WINDOW = """
@@ -36,7 +36,7 @@ from PySide6.QtWidgets import QApplication
 qt = QApplication([])
 {also}
 from app.main import build
-from app.store.settings import Settings
+from app.workstation.store.settings import Settings
 settings = Settings(QSettings(sys.argv[2], QSettings.Format.IniFormat))
 ctrl, runner = build(Path(sys.argv[1]), settings=settings, open_pedal=None)
 ctrl.window.show()
@@ -78,5 +78,5 @@ def test_a_local_window_starts_without_what_it_does_not_use(tmp_path: Path) -> N
 def test_the_check_sees_an_import_at_start(tmp_path: Path) -> None:
     """The check can fail: the sync client imported beside the window is seen, with what it
     pulls in."""
-    found = imported_too_soon(tmp_path, also="import app.sync.client")
-    assert {"httpx", "pydantic", "app.protocol", "app.sync"} <= set(found)
+    found = imported_too_soon(tmp_path, also="import app.workstation.sync.client")
+    assert {"httpx", "pydantic", "app.protocol", "app.workstation.sync"} <= set(found)

@@ -82,13 +82,3 @@ class WsolaStream:
         buf = np.concatenate(parts)
         self._pending = buf[n:]
         return buf[:n]
-
-
-def stretch(mono: F32, sample_rate_hz: int, speed: float) -> F32:
-    """Whole-buffer convenience over WsolaStream, for tests and short clips."""
-
-    def read(start: int, n: int) -> F32:
-        return mono[max(0, start) : max(0, start) + n]
-
-    out_len = int(len(mono) / speed)
-    return WsolaStream(read, sample_rate_hz, 0, speed).read(out_len)

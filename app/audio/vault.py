@@ -3,7 +3,8 @@
 A vault file is the server's audio file sealed in chunks of 1 MiB with AES-256-GCM (the format
 of app/sealed.py: each chunk with its own nonce, its index and the header as associated data),
 so chunks can be read in any order but not swapped, cut or edited unnoticed. The key is the
-workstation's, kept in the OS keyring (app/store/secrets.py); without it the cache is noise.
+workstation's, kept in the OS keyring (app/workstation/store/secrets.py); without it the cache
+is noise.
 
 `VaultReader` is a seekable read-only file for soundfile; `VaultFrames` gives WAV PCM frames by
 slice, decrypting only the chunks a read touches, so an hours-long recording is never whole in

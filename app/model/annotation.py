@@ -12,7 +12,7 @@ from app.model.slots import Slot, reanchor_slots
 MIN_SEGMENT_S = 0.05
 
 
-class Flag(StrEnum):
+class Flag(StrEnum):  # named on the wire by app.protocol.FlagName (tests/test_protocol.py)
     NOT_DEVICE_DIRECTED = "not_device_directed"
     PERSONAL_DATA = "personal_data"
     UNINTELLIGIBLE = "unintelligible"
@@ -29,7 +29,7 @@ FLAG_TITLES: dict[Flag, str] = {
 }
 
 
-class Status(StrEnum):
+class Status(StrEnum):  # named on the wire by app.protocol.StatusName
     TODO = "todo"
     SUBMITTED = "submitted"
     SKIPPED = "skipped"

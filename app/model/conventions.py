@@ -6,14 +6,12 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
 class Tag:
     text: str  # what is inserted, e.g. "[noise]"
     title: str
-    key: str = ""  # one key for insertion, e.g. "Alt+N"; bound by the keymap
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,18 +34,31 @@ class Problem:
     message: str
 
 
-def load_conventions(path: Path) -> Conventions:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+def conventions_from(data: object) -> Conventions:
+    """A conventions document, from a project's file or from a server alike: the one reading
+    of it; ValueError says what is wrong."""
+    if not isinstance(data, dict):
+        raise ValueError('conventions are a JSON object with a "tags" list')
+    tags = data.get("tags", [])  # none: a project without tags (older servers stored such)
+    if not isinstance(tags, list) or not all(isinstance(t, dict) and "text" in t for t in tags):
+        raise ValueError('the conventions\' "tags" must be a list of {"text": ..., "title": ...}')
+    fillers = data.get("fillers", [])
+    if not isinstance(fillers, list):
+        raise ValueError('the conventions\' "fillers" must be a list of words')
     return Conventions(
-        tags=tuple(
-            Tag(str(t["text"]), str(t.get("title", t["text"])), str(t.get("key", "")))
-            for t in data["tags"]
-        ),
-        fillers=tuple(str(f) for f in data.get("fillers", ())),
+        tags=tuple(Tag(str(t["text"]), str(t.get("title", t["text"]))) for t in tags),
+        fillers=tuple(str(f) for f in fillers),
         digits_allowed=bool(data.get("digits_allowed", False)),
         partial_word_suffix=str(data.get("partial_word_suffix", "-")),
         language=str(data.get("language", "en")),
     )
+
+
+def load_conventions(path: Path) -> Conventions:
+    try:
+        return conventions_from(json.loads(path.read_text(encoding="utf-8")))
+    except ValueError as exc:
+        raise ValueError(f"{path.name}: {exc}") from exc
 
 
 _BRACKETED = re.compile(r"\[[^\[\]]*\]")

@@ -66,10 +66,6 @@ class SegmentWords:
         return self.start_s, None
 
     @property
-    def not_placed(self) -> tuple[WordTime, ...]:
-        return tuple(w for w in self.words if w.placed == Placed.NOT_PLACED)
-
-    @property
     def guessed(self) -> tuple[WordTime, ...]:
         return tuple(w for w in self.words if w.placed == Placed.GUESSED)
 

@@ -66,8 +66,8 @@ def _draw(key: bytes, annotation_id: str, submission: int) -> float:
 
 
 class Sampler:
-    """The review sampler for one batch of puts (service.put_many's `sample` hook): one query
-    for the batch's projects, one count per project, one insert for the items picked."""
+    """The review sampler for one request's puts (their `sample` hook, app/server/puts.py): one
+    query for the puts' projects, one count per project, one insert for the items picked."""
 
     def __init__(self, db: Session, user: m.User, task_ids: set[str]) -> None:
         self.db, self.user = db, user

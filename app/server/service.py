@@ -10,9 +10,8 @@ Submitting or skipping ends the task's lease and takes it out of the pool for go
 from __future__ import annotations
 
 import time
-from typing import Any, Protocol
 
-from sqlalchemy import and_, case, insert, or_, select, true, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.protocol import (
@@ -30,12 +29,21 @@ from app.server.audit import audit
 from app.server.erase import erase
 from app.server.feed import feed
 from app.server.locks import LEASE, lock
-from app.server.members import ANNOTATING, projects_where, require, role_in
+from app.server.members import ANNOTATING, require, role_in
+from app.server.puts import (
+    CLOSED,
+    Conflict,
+    Refused,
+    SampleHook,
+    Stored,
+    Writes,
+    put_one,
+    read_scope,
+)
 from app.server.storage import AudioStore
 
 LEASE_S = 3600.0
 RENEW_S = 300.0  # a lease is renewed once it has run this long
-CLOSED = ("submitted", "skipped")
 
 
 class NotFound(Exception):
@@ -67,10 +75,6 @@ def task_out(t: m.Task) -> TaskOut:
         lease_expires_at=t.lease_expires_at,
         prefill=Prefill.model_validate(t.prefill) if t.prefill else None,
     )
-
-
-def annotation_out(a: m.Annotation) -> AnnotationOut:
-    return AnnotationOut(id=a.id, task_id=a.task_id, version=a.version, doc=a.doc)
 
 
 def open_work(db: Session, user: m.User, project_id: str) -> list[m.Task]:
@@ -184,178 +188,44 @@ def audible_task(db: Session, user: m.User, task_id: str) -> m.Task:
     return t
 
 
-class SampleHook(Protocol):
-    """The review sampler (app/server/review.py) as put_many sees it."""
-
-    def __call__(
-        self, ann_id: str, task_id: str, doc: dict[str, Any], prior: int, state: str | None
-    ) -> tuple[int, str | None]:
-        """(submissions, review state) after storing `doc`."""
-
-    def finish(self) -> None:
-        """Store what was picked, after the batch's annotations."""
-
-
 def put_annotation(
     db: Session, user: m.User, ann_id: str, put: AnnotationPut, sample: SampleHook | None = None
 ) -> AnnotationOut:
-    """Idempotent on the UUID; a stale base is stored as a conflict and raised, never applied."""
-    result = put_many(db, user, {ann_id: put}, sample)
-    if ann_id in result.conflicts:
-        raise Stale(result.conflicts[ann_id])
-    if ann_id in result.refused:
+    """Idempotent on the UUID; a stale base is stored as a conflict and raised, never applied
+    (app/server/puts.py has the rules)."""
+    writes = Writes(db, user, sample)
+    outcome = put_one(read_scope(db, user, {ann_id: put}), writes, ann_id, put)
+    writes.finish()
+    if isinstance(outcome, Conflict):
+        raise Stale(outcome.server)
+    if isinstance(outcome, Refused):
         raise NotFound(ann_id)
     return AnnotationOut(
-        id=ann_id, task_id=put.task_id, version=result.stored[ann_id], doc=put.doc.model_dump()
+        id=ann_id, task_id=put.task_id, version=outcome.version, doc=put.doc.model_dump()
     )
 
 
 def put_many(
     db: Session, user: m.User, items: dict[str, AnnotationPut], sample: SampleHook | None = None
 ) -> BatchResult:
-    """The batch form of put_annotation, with the same rules, in a few queries.
+    """The batch form of put_annotation, under the same rules, in a few queries for them all.
 
-    Every document has been parsed by the protocol's model (AnnotationDoc) before it gets here.
-    One annotation per annotator per task: a second UUID for a task the caller has annotated
-    is a conflict with the one the server holds. The caller may write to a task leased to them,
-    or to their own annotation once submitted or skipped (or sent back by a reviewer); a draft
-    whose lease went to someone else is refused. `sample` sees every stored document (the
-    review sampler, app/server/review.py); the audit row listing what was stored comes last.
+    `sample` sees every stored document (the review sampler, app/server/review.py); the audit
+    row listing what was stored comes last.
     """
-    now = time.time()
+    writes = Writes(db, user, sample)
+    scope = read_scope(db, user, items)
     result = BatchResult(stored={}, conflicts={}, refused={})
-    existing = {
-        a.id: a
-        for a in db.scalars(
-            select(m.Annotation).where(m.Annotation.id.in_(list(items))).with_for_update()
-        )
-    }
-    task_ids = {p.task_id for p in items.values()}
-    live = set(  # in a project where the caller annotates
-        db.scalars(
-            select(m.Task.id).where(
-                m.Task.id.in_(task_ids),
-                ~m.Task.deleted,
-                m.Task.project_id.in_(projects_where(user, *ANNOTATING)),
-            )
-        )
-    )
-    mine = {
-        a.task_id: a
-        for a in db.scalars(
-            select(m.Annotation).where(
-                m.Annotation.task_id.in_(task_ids), m.Annotation.user_id == user.id
-            )
-        )
-    }
-    held = set(
-        db.scalars(
-            select(m.Task.id).where(
-                m.Task.id.in_(live),
-                true() if user.role == "admin" else m.Task.leased_by == user.id,
-            )
-        )
-    )
-
-    def may_write(task_id: str) -> bool:
-        own = mine.get(task_id)
-        finished = own is not None and (own.status in CLOSED or own.review_state == "rejected")
-        return task_id in live and (task_id in held or finished)
-
-    stored: list[str] = []
-    closing: list[str] = []  # tasks submitted or skipped in this batch
-    fresh: list[dict[str, Any]] = []
-    taken: dict[str, str] = {}  # task -> the new annotation this batch gave it
     for ann_id, put in items.items():
-        doc = put.doc.model_dump()
-        row = existing.get(ann_id)
-        if row is None:
-            other = mine.get(put.task_id)
-            if other is not None or put.task_id in taken:
-                # one annotation per annotator per task: the server's stands, this is kept aside
-                _keep_conflict(db, user, ann_id, put.base_version, doc, now)
-                held_out = other or existing.get(taken[put.task_id])
-                result.conflicts[ann_id] = (
-                    annotation_out(held_out)
-                    if held_out is not None
-                    else AnnotationOut(
-                        id=taken[put.task_id], task_id=put.task_id, version=1, doc={}
-                    )
-                )
-                continue
-            if not may_write(put.task_id) or put.base_version != 0:
-                result.refused[ann_id] = "not found"
-                continue
-            submissions, state = (0, None)
-            if sample is not None:
-                submissions, state = sample(ann_id, put.task_id, doc, 0, None)
-            fresh.append(
-                {
-                    "id": ann_id,
-                    "task_id": put.task_id,
-                    "user_id": user.id,
-                    "version": 1,
-                    "doc": doc,
-                    "status": doc["status"],
-                    "updated_at": now,
-                    "submissions": submissions,
-                    "review_state": state,
-                }
-            )
-            taken[put.task_id] = ann_id
-        elif row.user_id != user.id or row.task_id != put.task_id:
-            result.refused[ann_id] = "not found"
-            continue
-        elif row.version == put.base_version + 1 and row.doc == doc:
-            result.stored[ann_id] = row.version  # the same put again
-            continue
-        elif row.version != put.base_version:
-            _keep_conflict(db, user, ann_id, put.base_version, doc, now)
-            result.conflicts[ann_id] = annotation_out(row)
-            continue
-        elif not may_write(put.task_id):
-            result.refused[ann_id] = "not found"
-            continue
+        outcome = put_one(scope, writes, ann_id, put)
+        if isinstance(outcome, Stored):
+            result.stored[ann_id] = outcome.version
+        elif isinstance(outcome, Conflict):
+            result.conflicts[ann_id] = outcome.server
         else:
-            row.version += 1
-            row.doc, row.status, row.updated_at = doc, doc["status"], now
-            if sample is not None:
-                row.submissions, row.review_state = sample(
-                    ann_id, row.task_id, doc, row.submissions, row.review_state
-                )
-        result.stored[ann_id] = 1 if row is None else row.version
-        stored.append(ann_id)
-        if doc["status"] in CLOSED:
-            closing.append(put.task_id)
-    if fresh:
-        db.execute(insert(m.Annotation), fresh)  # one statement, not one ORM object each
-    if closing:  # out of the pool for good; the submitter's lease ends
-        mine_now = m.Task.leased_by == user.id
-        db.execute(
-            update(m.Task)
-            .where(m.Task.id.in_(closing))
-            .values(
-                closed=True,
-                leased_by=case((mine_now, None), else_=m.Task.leased_by),
-                lease_expires_at=case((mine_now, None), else_=m.Task.lease_expires_at),
-            )
-            .execution_options(synchronize_session=False)
-        )
-    if sample is not None:
-        sample.finish()
-    if stored:  # chained at the commit (app/server/audit.py)
-        audit(db, user.id, "submission", "", annotations=stored)
+            result.refused[ann_id] = "not found"
+    writes.finish()
     return result
-
-
-def _keep_conflict(
-    db: Session, user: m.User, ann_id: str, base: int, doc: dict[str, Any], now: float
-) -> None:
-    db.add(
-        m.Conflict(
-            annotation_id=ann_id, user_id=user.id, base_version=base, doc=doc, created_at=now
-        )
-    )
 
 
 def changes(db: Session, user: m.User, since: int, limit: int) -> ChangesPage:

@@ -1,1 +1,2 @@
-"""Widgets and pyqtgraph items: draw what the editor says, emit intents."""
+"""Widgets and pyqtgraph items only: they draw what they are told and emit what the person
+asked for; the workstation (app/workstation) decides what that means."""

@@ -1,6 +1,6 @@
 """The one module that turns keymap bindings into QActions.
 
-A mode installs its handler table once (app/ui/modes.py): every command has at most one
+A mode installs its handler table once (app/workstation/modes.py): every command has at most one
 handler, a second one is an error, and a command with none in this mode is disabled in the
 menus and ignored by its keys, and the cheat sheet says so.
 """
@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMenuBar, QWidget
 
 from app.keymap import Cmd, Keymap, Scope
 
@@ -86,8 +86,12 @@ class Actions:
             self.fill_menus(self._menubar)
         self._show_available()
 
-    def fill_menus(self, menubar: QMenuBar) -> None:
-        """One menu per keymap group, every command in it: the keys are discoverable."""
+    def fill_menus(self, menubar: QMenuBar | None = None) -> None:
+        """One menu per keymap group, every command in it: the keys are discoverable (in the
+        window's own menu bar unless another is given)."""
+        if menubar is None:
+            assert isinstance(self.window, QMainWindow)
+            menubar = self.window.menuBar()
         self._menubar = menubar
         menubar.clear()
         menus: dict[str, QMenu] = {}

@@ -7,23 +7,21 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from app.store.paths import resources_dir
 
-
-def application() -> QApplication:
+def application(icon: Path | None = None) -> QApplication:
     """The one QApplication, named and with its icon, whichever command opens a window."""
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Earmark")
     app.setOrganizationName("earmark")
     app.setDesktopFileName("earmark")
-    icon = resources_dir() / "icons" / "earmark.svg"
-    if icon.is_file():
+    if icon is not None and icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
     return app
 
@@ -55,9 +53,9 @@ class StartingView(QWidget):
         self.text.setText(text)
 
 
-def show_starting(title: str, text: str) -> StartingView:
+def show_starting(title: str, text: str, icon: Path | None = None) -> StartingView:
     """The QApplication made and the view shown and painted at once."""
-    app = application()
+    app = application(icon)
     view = StartingView(title, text)
     view.show()
     app.processEvents()

@@ -17,7 +17,7 @@ HEIGHT_PX = 46
 MAX_POINTS = 2048
 
 
-class OverviewStrip(pg.PlotWidget):
+class OverviewStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph has no types
     jump_requested = Signal(float)  # the time clicked
 
     def __init__(self, axis_width_px: int) -> None:

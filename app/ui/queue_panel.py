@@ -42,6 +42,16 @@ class QueuePanel(QWidget):
         self.list.itemActivated.connect(lambda item: self.open_requested.emit(self.list.row(item)))
         self.list.itemClicked.connect(lambda item: self.open_requested.emit(self.list.row(item)))
 
+    def set_marks(
+        self, returned: set[str] | None = None, outcomes: dict[str, str] | None = None
+    ) -> None:
+        """Items a reviewer sent back; in review mode, each decided item's outcome. Drawn at
+        the next show_queue."""
+        if returned is not None:
+            self.returned = set(returned)
+        if outcomes is not None:
+            self.outcomes = dict(outcomes)
+
     def show_queue(self, tasks: list[Task], statuses: dict[str, Status], current: int) -> None:
         self.list.blockSignals(True)
         self.list.clear()

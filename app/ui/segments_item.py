@@ -15,7 +15,7 @@ SELECTED_FILL = QColor(255, 200, 60, 70)
 EDGE = QColor(30, 60, 90, 200)
 
 
-class SegmentsItem(pg.GraphicsObject):
+class SegmentsItem(pg.GraphicsObject):  # type: ignore[misc]  # pyqtgraph has no types
     boundary_moving = Signal(int, str, float)  # live preview while dragging
     boundary_moved = Signal(int, str, float)  # drag finished: one undo step
     segment_clicked = Signal(int, float)
@@ -118,7 +118,7 @@ class SegmentsItem(pg.GraphicsObject):
         if vb is None:
             return 0.0
         (x0, x1), _ = vb.viewRange()
-        return (x1 - x0) / max(1.0, vb.width())
+        return float((x1 - x0) / max(1.0, vb.width()))
 
     def boundary_near(self, t: float) -> tuple[int, str] | None:
         tol = GRAB_PX * self._px_to_s()

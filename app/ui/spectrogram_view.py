@@ -58,6 +58,10 @@ class SpectrogramView(QFrame):
         self.vb.sigXRangeChanged.connect(lambda *_a: self._settle.start())
         self.range_db.valueChanged.connect(self._range_changed)
 
+    def set_range_db(self, db: int) -> None:
+        """The dynamic range drawn (a preference, restored at start)."""
+        self.range_db.setValue(db)
+
     def set_rate(self, rate: int) -> None:
         self.rate = rate
         self.vb.setYRange(0, rate / 2, padding=0)

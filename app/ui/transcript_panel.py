@@ -162,6 +162,7 @@ class TranscriptEdit(QPlainTextEdit):
 
 class TranscriptPanel(QWidget):
     segment_selected = Signal(int)
+    text_edited = Signal(str)  # the person typed: the whole text of the selected segment
 
     def __init__(self, conv: Conventions) -> None:
         super().__init__()
@@ -200,7 +201,28 @@ class TranscriptPanel(QWidget):
         lay.addWidget(QLabel("<b>Segments</b>"))
         lay.addWidget(self.segments, 1)
         self.segments.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.edit.text_edited.connect(self.text_edited)
         self._updating = False
+
+    # -- what the workstation asks of the text box ---------------------------------------------
+    def caret(self) -> int:
+        return self.edit.caret()
+
+    def selection(self) -> tuple[int, int]:
+        """The selected characters (start, end); both the caret when nothing is selected."""
+        return self.edit.selection_chars()
+
+    def set_caret(self, pos: int) -> None:
+        self.edit.set_caret(pos)
+
+    def typing(self) -> bool:
+        """Whether the text box has the keyboard."""
+        return self.edit.hasFocus()
+
+    def set_key_hints(self, window_keys: set[str], mark_slot: str, draft: str) -> None:
+        """The keys the box leaves to the window, and the ones its hints name."""
+        self.edit.window_keys = window_keys
+        self.mark_slot_key, self.draft_key = mark_slot, draft
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not self._updating and current.isValid():

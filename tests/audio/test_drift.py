@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication
 
-from app.audio.player import Player
 from app.audio.source import memory_source
+from app.workstation.player import Player
 
 RATE = 16000
 

@@ -14,10 +14,10 @@ import soundfile as sf
 
 from app.audio.pauses import PauseSettings, speech_spans
 from app.audio.peaks import compute_pyramid
-from app.editor import Editor, InlineRunner
 from app.model import annotation as ops
 from app.model.annotation import EditError, Segment
-from app.project import import_source, open_project
+from app.workstation.editor import Editor, InlineRunner
+from app.workstation.project import import_source, open_project
 
 PHRASES = ("turn on the kitchen lights", "what is the weather tomorrow", "play some jazz")
 GAPS_S = (0.6, 1.1, 0.8)  # silence before each phrase
@@ -119,7 +119,7 @@ def test_accepting_keeps_text_and_is_one_undo_step(tmp_path: Path) -> None:
 def test_import_segment_proposes_for_recordings_that_bring_none(tmp_path: Path) -> None:
     """`earmark import --segment` and `earmark-server import --segment`: the same segments the
     window would propose, as the pre-fill; a recording whose sidecar brought segments keeps them."""
-    from tests.sync.conftest import make_server
+    from tests.workstation.sync.conftest import make_server
 
     x, truth = recording(tmp_path)
     folder = tmp_path / "rec"

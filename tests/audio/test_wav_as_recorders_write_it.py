@@ -17,9 +17,9 @@ import soundfile as sf
 
 from app.audio import load
 from app.audio.load import check
-from app.audio.player import Player
 from app.audio.source import MIX, open_source
-from tests.audio.test_player import run_for, wait_until
+from app.workstation.player import Player
+from tests.workstation.test_player import run_for, wait_until
 
 RATE = 48000
 

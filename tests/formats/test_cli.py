@@ -13,9 +13,9 @@ from praatio import textgrid as praat
 from praatio.data_classes.interval_tier import IntervalTier
 
 from app import formats
-from app.editor import Editor, InlineRunner
 from app.model import annotation as ops
-from app.project import import_source, open_project
+from app.workstation.editor import Editor, InlineRunner
+from app.workstation.project import import_source, open_project
 from tests.conftest import write_tone
 
 

@@ -13,7 +13,7 @@ from app.cli import main
 from app.formats import subtitles
 from app.formats.record import FormatError, Notes
 from app.formats.text import read_text
-from app.project import open_project, scan_source
+from app.workstation.project import open_project, scan_source
 from tests.conftest import write_tone
 
 # French, German and Spanish, with curly quotes, a low quote, an ellipsis and dashes from the

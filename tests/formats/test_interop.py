@@ -27,7 +27,7 @@ from praatio.utilities import textgrid_io
 from app import formats
 from app.formats import eaf, subtitles, textgrid
 from app.formats.record import Notes
-from app.project import scan_source
+from app.workstation.project import scan_source
 from tests.conftest import write_tone
 
 INTEROP = Path(

@@ -6,7 +6,7 @@ from app.model.checks import submission_problems
 from app.model.conventions import load_conventions
 from app.model.slots import Slot
 from app.model.taxonomy import load_taxonomy, most_used
-from app.store.paths import resources_dir
+from app.workstation.store.paths import resources_dir
 
 TAX = load_taxonomy(resources_dir() / "taxonomy" / "earmark-taxonomy.json")
 CONV = load_conventions(resources_dir() / "taxonomy" / "earmark-conventions.json")

@@ -1,7 +1,16 @@
 from pathlib import Path
 
-from app.model.conventions import check_transcript, insert_tag, load_conventions, tag_spans
-from app.store.paths import resources_dir
+import pytest
+
+from app.model.conventions import (
+    Tag,
+    check_transcript,
+    conventions_from,
+    insert_tag,
+    load_conventions,
+    tag_spans,
+)
+from app.workstation.store.paths import resources_dir
 
 CONV = load_conventions(resources_dir() / "taxonomy" / "earmark-conventions.json")
 
@@ -57,3 +66,15 @@ def test_tag_insertion_spacing_and_caret() -> None:
     assert insert_tag("play jazz", 0, 0, "[noise]") == ("[noise] play jazz", 8)
     assert insert_tag("play jazz", 9, 9, "[noise]") == ("play jazz [noise] ", 18)
     assert insert_tag("play jazz", 5, 9, "[music]") == ("play [music] ", 13)
+
+
+def test_one_reading_of_a_conventions_document() -> None:
+    conv = conventions_from(
+        {"tags": [{"text": "[noise]", "key": "Alt+N"}], "fillers": ["äh"], "language": "de"}
+    )
+    assert conv.tags == (Tag("[noise]", "[noise]"),)  # a "key" is read past: the keymap binds
+    assert (conv.fillers, conv.language) == (("äh",), "de")
+    assert conventions_from({}).tags == ()  # no tags: what older servers may hold
+    for bad in ([], {"tags": "[noise]"}, {"tags": [{"title": "no text"}]}):
+        with pytest.raises(ValueError, match="conventions"):
+            conventions_from(bad)

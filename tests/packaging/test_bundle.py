@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_project import mixed_folder
+from tests.workstation.test_project import mixed_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "io.github.earmark.Earmark"

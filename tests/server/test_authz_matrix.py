@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select, update
 
 from app.server import models as m
@@ -255,9 +255,10 @@ MATRIX: dict[tuple[str, str], list[tuple[str, Call, tuple[int, ...]]]] = {
 
 def routes(w: World) -> set[tuple[str, str]]:
     out = set()
-    for r in w.app.routes:
-        if isinstance(r, APIRoute) and r.path.startswith("/api/v1"):
-            out |= {(meth, r.path) for meth in r.methods}
+    for c in iter_route_contexts(w.app.routes):  # also inside the routers the app includes
+        r = c.original_route
+        if isinstance(r, APIRoute) and c.path and c.path.startswith("/api/v1"):
+            out |= {(meth, c.path) for meth in r.methods}
     return out
 
 

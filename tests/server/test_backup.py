@@ -22,7 +22,7 @@ from app.server import models as m
 from app.server.db import make_engine, sessions
 from tests.pg import pg_database
 from tests.server.conftest import text_doc
-from tests.sync.conftest import PASSWORD, ROOT, Server, free_port, make_server
+from tests.workstation.sync.conftest import PASSWORD, ROOT, Server, free_port, make_server
 
 Acks = list[tuple[float, str, int, str]]  # when, annotation id, version, text
 

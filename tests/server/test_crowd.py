@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from app.server.limits import Limits
-from tests.sync.conftest import PASSWORD, Server, make_server
+from tests.workstation.sync.conftest import PASSWORD, Server, make_server
 
 CLIENT_TIMEOUT_S = 15.0  # the workstation's
 

@@ -14,7 +14,7 @@ import httpx
 import numpy as np
 import soundfile as sf
 
-from tests.sync.conftest import PASSWORD, Server, make_server
+from tests.workstation.sync.conftest import PASSWORD, Server, make_server
 
 HOURS = 8
 RATE = 8000  # 8-bit mono at 8 kHz: 230 MB for 8 hours

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.sync.conftest import PASSWORD, make_server
+from tests.workstation.sync.conftest import PASSWORD, make_server
 
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,"
 CHECKS += "content_type_conformance"

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.server.test_backup import server_cli, sign_in
-from tests.sync.conftest import Server, free_port, make_server
+from tests.workstation.sync.conftest import Server, free_port, make_server
 
 
 @contextmanager

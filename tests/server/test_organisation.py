@@ -12,16 +12,16 @@ import httpx
 from sqlalchemy import select, update
 
 from app.audio.vault import new_key
-from app.editor import Editor, InlineRunner
 from app.model import annotation as ops
 from app.server import models as m
 from app.server.db import make_engine, sessions
-from app.store.db import Store
-from app.sync.client import Client
-from app.sync.engine import SyncEngine
+from app.workstation.editor import Editor, InlineRunner
+from app.workstation.store.db import Store
+from app.workstation.sync.client import Client
+from app.workstation.sync.engine import SyncEngine
 from tests.conftest import write_tone
-from tests.sync.conftest import PASSWORD, ROOT, Server, make_server
-from tests.sync.test_queue import Desk
+from tests.workstation.sync.conftest import PASSWORD, ROOT, Server, make_server
+from tests.workstation.sync.test_queue import Desk
 
 SECRET = "SECRET-TEXT-777"  # what the customer said, as typed by the annotators
 CUSTOMER = "cust-777"
@@ -119,6 +119,29 @@ def test_a_customer_is_forgotten_everywhere(tmp_path: Path) -> None:
     engine.dispose()
     assert not (server.data / "audio" / f"{task_a}.bin").exists()
     assert holds([Path(server.db.removeprefix("sqlite:///"))], SECRET) == []
+
+
+def test_a_project_is_created_only_from_documents_the_model_reads(tmp_path: Path) -> None:
+    server = make_server(tmp_path, recordings=1)
+    tax = ROOT / "resources" / "taxonomy"
+    twice = tmp_path / "twice.json"
+    twice.write_text(json.dumps({"intents": ["play_music", "play_music"], "slot_types": []}))
+    untagged = tmp_path / "untagged.json"
+    untagged.write_text(json.dumps({"tags": "[noise]"}))
+    for taxonomy, conventions, why in (
+        (twice, tax / "earmark-conventions.json", "an intent is listed twice: play_music"),
+        (tax / "earmark-taxonomy.json", untagged, 'the conventions\' "tags" must be a list'),
+        (tax / "earmark-taxonomy.json", tmp_path / "missing.json", "No such file"),
+    ):
+        out = server.cli(
+            "project", "create", "bad", "--taxonomy", str(taxonomy),
+            "--conventions", str(conventions), ok=(2,),
+        )  # fmt: skip
+        assert why in out, out
+    engine = make_engine(server.db)
+    with sessions(engine)() as db:
+        assert db.scalars(select(m.Project.name)).all() == ["va"]  # nothing stored
+    engine.dispose()
 
 
 def test_retention_erases_by_age(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.sync.conftest import make_server
+from tests.workstation.sync.conftest import make_server
 
 
 def guess(url: str, name: str, forwarded: str) -> int:

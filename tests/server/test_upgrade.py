@@ -16,7 +16,7 @@ from app.sealed import MAGIC
 from app.server import models as m
 from app.server.db import make_engine, sessions
 from app.server.keys import FileKey, is_wrapped, is_wrapped_text
-from tests.sync.conftest import PASSWORD, Server, make_server
+from tests.workstation.sync.conftest import PASSWORD, Server, make_server
 
 
 def make_legacy(server: Server) -> tuple[str, bytes, str]:

@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from app.main import build
-from app.store.settings import Settings
-from app.tasks import QtRunner as Runner
-from app.ui.controller import Controller
+from app.workstation.controller import Controller
+from app.workstation.store.settings import Settings
+from app.workstation.tasks import QtRunner as Runner
 
 
 def shown(qtbot: object, source: Path, tmp_path: Path) -> tuple[Controller, Runner]:

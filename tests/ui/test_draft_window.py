@@ -11,7 +11,7 @@ import numpy as np
 import soundfile as sf
 from PySide6.QtCore import Qt
 
-from app.project import open_project
+from app.workstation.project import open_project
 from tests.audio.test_pauses import PHRASES, RATE, recording
 from tests.ui.conftest import closed, shown
 from tests.ui.keys import C, S, press

@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.model.annotation import Flag, Status
 from app.model.slots import Slot
-from app.ui.controller import Controller
 from app.ui.dialogs import CheatSheetDialog, PickDialog
+from app.workstation.controller import Controller
 from tests.ui.keys import A, C, S, on_modal, press, type_text
 
 

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QWidget
 
-from app.ui.controller import Controller
+from app.workstation.controller import Controller
 
 
 def rect_in_window(widget: QWidget, window: QWidget) -> QRect:

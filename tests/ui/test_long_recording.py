@@ -9,7 +9,7 @@ import soundfile as sf
 from PySide6.QtCore import QSettings
 
 from app.main import build
-from app.store.settings import Settings
+from app.workstation.store.settings import Settings
 
 
 def test_waveform_fills_in_progressively(qtbot, tmp_path: Path, pulse: str) -> None:

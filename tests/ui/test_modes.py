@@ -16,23 +16,23 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.audio.vault import new_key
-from app.demo import seed_submissions, start_demo_server
-from app.editor import Editor, InlineRunner
 from app.keymap import Cmd, Scope
 from app.main import Workstation
 from app.model import annotation as ops
 from app.model.task import Task
-from app.remote import open_remote
-from app.store.db import Store
-from app.sync.client import Client
 from app.ui.actions import DuplicateHandler
-from app.ui.commands import DuplicateCommand, merge
-from app.ui.controller import Controller
 from app.ui.dialogs import cheat_sheet_html
-from tests.sync.conftest import PASSWORD, Server
-from tests.sync.conftest import server as server  # noqa: F401  (the real server fixture)
+from app.workstation.commands import DuplicateCommand, merge
+from app.workstation.controller import Controller
+from app.workstation.demo import seed_submissions, start_demo_server
+from app.workstation.editor import Editor, InlineRunner
+from app.workstation.remote import open_remote
+from app.workstation.store.db import Store
+from app.workstation.sync.client import Client
 from tests.ui.keys import C, S, press, type_text
 from tests.ui.windows import show_remote
+from tests.workstation.sync.conftest import PASSWORD, Server
+from tests.workstation.sync.conftest import server as server  # noqa: F401  (the real server fixture)
 
 LEFT_OUT = {
     "local": {

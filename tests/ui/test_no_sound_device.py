@@ -13,7 +13,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from app.main import build
 from app.model import annotation as ops
-from app.store.settings import Settings
+from app.workstation.store.settings import Settings
 
 app = QApplication([])
 ctrl, runner = build(__import__("pathlib").Path(sys.argv[1]),

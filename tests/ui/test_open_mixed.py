@@ -7,8 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from app.main import build
-from app.store.settings import Settings
-from tests.test_project import mixed_folder
+from app.workstation.store.settings import Settings
+from tests.workstation.test_project import mixed_folder
 
 
 def test_broken_files_are_named_in_the_window(qtbot, tmp_path: Path, pulse: str) -> None:

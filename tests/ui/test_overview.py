@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
-from app.ui.controller import Controller
+from app.workstation.controller import Controller
 from tests.ui.keys import NONE, A, press
 
 

@@ -10,8 +10,8 @@ import pytest
 import soundfile as sf
 from PySide6.QtCore import Qt
 
-from app.ui.controller import Controller
 from app.ui.pauses_dialog import PausesDialog
+from app.workstation.controller import Controller
 from tests.audio.test_pauses import RATE, recording
 from tests.ui.conftest import closed, shown
 from tests.ui.keys import C, S, on_modal, press

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from app.main import build
-from app.store.settings import Settings
-from tests.test_pedals import FakePedalDevice
+from app.workstation.store.settings import Settings
+from tests.workstation.test_pedals import FakePedalDevice
 
 
 def test_pedals_drive_playback_without_typing(

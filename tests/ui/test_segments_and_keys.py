@@ -10,8 +10,8 @@ from PySide6.QtCore import QSettings, Qt
 from app.keymap import Cmd, Scope
 from app.main import build
 from app.model import annotation as ops
-from app.store.settings import Settings
-from app.ui.controller import Controller
+from app.workstation.controller import Controller
+from app.workstation.store.settings import Settings
 from tests.ui.keys import A, C, S, press
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtGui import QGuiApplication
 
 from app.model import annotation as ops
-from app.ui.controller import Controller
+from app.workstation.controller import Controller
 
 
 def test_the_intent_list_highlights_the_items_intent_not_its_first_row(

@@ -15,8 +15,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QTextCharFormat
 
 from app.model.words import Placed
-from app.ui.controller import Controller
-from app.ui.word_feed import SETTLE_MS, key_of
+from app.workstation.controller import Controller
+from app.workstation.word_feed import SETTLE_MS, key_of
 from tests.audio.test_align import RATE, spoken
 from tests.ui.conftest import closed, shown
 from tests.ui.keys import C, S, press, type_text

@@ -8,8 +8,8 @@ from typing import Any
 from PySide6.QtCore import QSettings
 
 from app.main import Workstation, build_remote
-from app.remote import Remote
-from app.store.settings import Settings
+from app.workstation.remote import Remote
+from app.workstation.store.settings import Settings
 
 
 def show_remote(qtbot: Any, remote: Remote, settings_file: Path) -> Workstation:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import get_args
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.protocol import Role
 from app.server import models as m
 from app.server.audit import audit
 from app.server.cli import ON_DB, keys_of, say
@@ -24,7 +26,7 @@ from app.server.keys import Keys
 from app.server.members import ROLES
 from app.server.security import hash_password, new_totp_secret, totp_uri
 
-GLOBAL_ROLES = ["annotator", "reviewer", "admin"]
+GLOBAL_ROLES = list(get_args(Role))
 
 
 def add(

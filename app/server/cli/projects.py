@@ -7,12 +7,16 @@ import argparse
 import json
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import formats
+from app.model.conventions import conventions_from
+from app.model.taxonomy import taxonomy_from
 from app.protocol import ReasonCode, ReviewPolicy
 from app.server import models as m
 from app.server.audit import audit
@@ -98,11 +102,26 @@ def project_named(db: Session, name: str) -> m.Project | None:
     return project
 
 
+def _document(path: Path, parse: Callable[[object], object]) -> dict[str, Any] | None:
+    """The JSON object in `path` if the model reads it (stored as it is); None once said why not."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        parse(data)
+    except (OSError, ValueError) as exc:
+        say(f"earmark-server: {path}: {exc}")
+        return None
+    return cast(dict[str, Any], data)  # parse() refuses anything but an object
+
+
 def create(db: Session, args: argparse.Namespace) -> int:
+    taxonomy = _document(args.taxonomy, taxonomy_from)
+    conventions = _document(args.conventions, conventions_from)
+    if taxonomy is None or conventions is None:
+        return 2
     project = m.Project(
         name=args.name,
-        taxonomy=json.loads(args.taxonomy.read_text()),
-        conventions=json.loads(args.conventions.read_text()),
+        taxonomy=taxonomy,
+        conventions=conventions,
         pseudonym_key=secrets.token_bytes(32),
     )
     db.add(project)
