@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -69,7 +70,9 @@ def sessions_of(url: str) -> Iterator[Session]:
         engine.dispose()
 
 
+@functools.cache
 def parser() -> argparse.ArgumentParser:
+    """Built once a process (the demo runs several commands in one)."""
     from app.server.cli import bridge, demo, operate, people, privacy, projects, setup
 
     p = argparse.ArgumentParser(prog="earmark-server", description="The Earmark sync server.")
