@@ -8,7 +8,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -17,8 +17,11 @@ from app.server import models as m
 from app.server.cli import ON_DB, keys_of, say
 from app.server.cli.projects import project_named
 from app.server.db import data_dir
-from app.server.label_studio import BridgeError, LabelStudio, pull, push, token_from
 from app.server.storage import AudioStore
+
+if TYPE_CHECKING:  # the bridge's HTTP client is imported when a bridge command runs, so
+    # that serving (one process start per server) does not pay for it
+    from app.server.label_studio import LabelStudio
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,6 +43,8 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _connect(args: argparse.Namespace) -> LabelStudio:
+    from app.server.label_studio import LabelStudio, token_from
+
     line = None if os.environ.get("LABEL_STUDIO_TOKEN") else sys.stdin.readline()
     return LabelStudio(args.url, token_from(dict(os.environ), line))
 
@@ -51,6 +56,8 @@ def _bridged(
     db: Session, args: argparse.Namespace, work: Callable[[m.Project, LabelStudio], T]
 ) -> T | int:
     """`work` on the named project and a signed-in Label Studio; an error is one line (2)."""
+    from app.server.label_studio import BridgeError
+
     project = project_named(db, args.project)
     if project is None:
         return 2
@@ -67,6 +74,8 @@ def _bridged(
 
 
 def run_pull(db: Session, args: argparse.Namespace) -> int:
+    from app.server.label_studio import pull
+
     store = AudioStore(data_dir() / "audio")
     result = _bridged(
         db, args, lambda p, ls: pull(db, store, keys_of(args), p, ls, args.ls_project)
@@ -83,6 +92,8 @@ def run_pull(db: Session, args: argparse.Namespace) -> int:
 
 
 def run_push(db: Session, args: argparse.Namespace) -> int:
+    from app.server.label_studio import push
+
     result = _bridged(db, args, lambda p, ls: push(db, p, ls, args.ls_project))
     if isinstance(result, int):
         return result
