@@ -13,15 +13,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def bare_clone(target: Path) -> Path:
-    """The repository's files (committed or not, ignored ones left out), nothing around them."""
+SKIPPED = {".git", ".venv", ".venv-label-studio", "__pycache__", "build", "dist", ".mypy_cache"}
+
+
+def repository_files() -> list[str]:
+    """The repository's files (committed or not, ignored ones left out); from the tree itself
+    where this checkout is not a git one."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=ROOT,
         capture_output=True,
-        check=True,
-    ).stdout.split(b"\0")
-    for name in filter(None, (n.decode() for n in listed)):
+        check=False,
+    )
+    if listed.returncode == 0:
+        return [n.decode() for n in listed.stdout.split(b"\0") if n]
+    return [
+        p.relative_to(ROOT).as_posix()
+        for p in ROOT.rglob("*")
+        if p.is_file() and not SKIPPED & set(p.relative_to(ROOT).parts)
+    ]
+
+
+def bare_clone(target: Path) -> Path:
+    """The repository's files, nothing around them."""
+    for name in repository_files():
         src = ROOT / name
         if src.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
