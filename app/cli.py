@@ -89,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--all", action="store_true", help="include items not yet submitted, as they would start"
     )
+    e.add_argument(
+        "--redact",
+        action="store_true",
+        help="write confirmed personal data as its kind's tag ([phone]); no hypotheses",
+    )
     return p
 
 
@@ -112,10 +117,12 @@ def cmd_import(path: Path, tier: str | None, segment: bool = False, draft: bool 
     return 1 if report.refused else 0
 
 
-def cmd_export(path: Path, fmt: str, output: Path | None, include_todo: bool) -> int:
+def cmd_export(
+    path: Path, fmt: str, output: Path | None, include_todo: bool, redact: bool = False
+) -> int:
     project = open_project(path)
     try:
-        n, notes = export(project.store, fmt, output, include_todo)
+        n, notes = export(project.store, fmt, output, include_todo, redact)
     finally:
         project.store.close()
     for line in notes:
@@ -180,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "import":
             return cmd_import(args.path, args.tier, args.segment, args.draft)
         if args.command == "export":
-            return cmd_export(args.path, args.format, args.output, args.all)
+            return cmd_export(args.path, args.format, args.output, args.all, args.redact)
         if args.command == "demo":
             if getattr(sys, "frozen", False):
                 _say(FROZEN_DEMO, err=True)

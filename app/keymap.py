@@ -57,6 +57,10 @@ class Cmd(StrEnum):
     PICK_INTENT = "pick_intent"
     MARK_SLOT = "mark_slot"
     REMOVE_SLOT = "remove_slot"
+    CONFIRM_PERSONAL = "confirm_personal"
+    DISMISS_PERSONAL = "dismiss_personal"
+    MARK_PERSONAL = "mark_personal"
+    NEXT_PERSONAL = "next_personal"
     FLAG_NOT_DEVICE_DIRECTED = "flag_not_device_directed"
     FLAG_PERSONAL_DATA = "flag_personal_data"
     FLAG_UNINTELLIGIBLE = "flag_unintelligible"
@@ -186,6 +190,25 @@ DEFAULTS: tuple[Binding, ...] = (
     _b(Cmd.PICK_INTENT, "Pick the intent (type to filter)", _L, "Ctrl+I", "I"),
     _b(Cmd.MARK_SLOT, "Mark the selected words as a slot", _L, "Ctrl+K"),
     _b(Cmd.REMOVE_SLOT, "Remove the slot at the caret", _L, "Ctrl+Shift+K"),
+    _b(
+        Cmd.CONFIRM_PERSONAL,
+        "Personal data: confirm the candidate at the caret",
+        _L,
+        "Ctrl+Shift+P",
+    ),
+    _b(
+        Cmd.DISMISS_PERSONAL,
+        "Personal data: dismiss the candidate at the caret (or remove the span there)",
+        _L,
+        "Ctrl+Shift+D",
+    ),
+    _b(
+        Cmd.MARK_PERSONAL,
+        "Personal data: mark the selected words (asks the kind)",
+        _L,
+        "Ctrl+Shift+M",
+    ),
+    _b(Cmd.NEXT_PERSONAL, "Personal data: caret to the next candidate", _L, "Ctrl+Shift+N"),
     _b(Cmd.FLAG_NOT_DEVICE_DIRECTED, "Flag: not device-directed", _L, "Ctrl+Shift+1"),
     _b(Cmd.FLAG_PERSONAL_DATA, "Flag: contains personal data", _L, "Ctrl+Shift+2"),
     _b(Cmd.FLAG_UNINTELLIGIBLE, "Flag: unintelligible", _L, "Ctrl+Shift+3"),

@@ -311,6 +311,8 @@ def connect(
     dialog = SignInDialog(parent, server, username, runner.background, sign_in)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.me is None:
         return None
+    if holder["client"].sign_in_notice:  # someone may be guessing their password
+        QMessageBox.warning(parent, "Earmark: failed sign-ins", holder["client"].sign_in_notice)
     return holder["client"], dialog.me.username
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 Role = Literal["annotator", "reviewer", "admin"]
 API = "/api/v1"
@@ -25,6 +26,10 @@ class Tokens(BaseModel):
     access_token: str
     refresh_token: str
     expires_in_s: int
+    # a sign-in's answer: the failed sign-ins to this account since its last sign-in (someone
+    # may be guessing: the workstation says so), and when the first of them was
+    failed_sign_ins: int = Field(default=0, ge=0)
+    failed_since: float | None = None
 
 
 class RefreshRequest(BaseModel):
@@ -51,6 +56,12 @@ class SlotOut(BaseModel):
     end_word: int
 
 
+class MutedOut(BaseModel):
+    start_s: float
+    end_s: float
+    kind: str
+
+
 class TaskOut(BaseModel):
     id: str
     project_id: str
@@ -64,6 +75,8 @@ class TaskOut(BaseModel):
     predicted_slots: list[SlotOut]
     lease_expires_at: float | None
     prefill: Prefill | None = None  # what a file brought; the annotation starts from it
+    # stretches covered by a tone in the audio served (a project that mutes spoken data)
+    muted: list[MutedOut] = []
 
 
 # -- limits a server holds every client to (the README lists them) ----------------------------
@@ -80,32 +93,85 @@ FlagName = Literal[
 FLAGS_MAX = len(get_args(FlagName))  # each flag at most once
 StatusName = Literal["todo", "submitted", "skipped"]
 Id = Annotated[str, Field(min_length=1, max_length=36)]
+# ids of annotations and reviews: lower-case UUIDs the client makes
+CLIENT_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+ORDER = "x-earmark-order"  # a rule between two fields that JSON Schema cannot state
+
+
+def _integer(value: object) -> object:
+    if isinstance(value, bool | str | bytes):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+# JSON Schema's integer: 2, or 2.0 (no fraction), never true or "2" (pydantic's lax int takes
+# both, and its strict int refuses 2.0)
+Integer = Annotated[int, BeforeValidator(_integer)]
+Number = Annotated[float, Field(strict=True)]  # a JSON number (an integer too), never true
+Flag = Annotated[bool, Field(strict=True)]  # true or false, never 1 or "yes"
+
+
+def ordered(first: str, then: str, strict: bool) -> dict[str, Any]:
+    """The schema's statement of a rule its validators hold: `then` is greater than `first`
+    (or equal, unless strict). Read by people, and by the fuzzer (tests/server/test_openapi.py)."""
+    return {ORDER: [{"first": first, "then": then, "strict": strict}]}
 
 
 class LeaseRequest(BaseModel):
     project_id: Id
-    count: int = Field(ge=1, le=LEASE_MAX)
+    count: Integer = Field(ge=1, le=LEASE_MAX)
 
 
-class SlotDoc(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: str = Field(min_length=1, max_length=100)
-    start_word: int = Field(ge=0, le=COUNT_MAX)
-    end_word: int = Field(ge=0, le=COUNT_MAX)
+class _WordSpan(BaseModel):
+    """Words start_word up to end_word, that one not included: end_word > start_word."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=ordered("start_word", "end_word", True)
+    )
+    start_word: Integer = Field(ge=0, le=COUNT_MAX)
+    end_word: Integer = Field(ge=0, le=COUNT_MAX)
 
     @model_validator(mode="after")
-    def _ordered(self) -> SlotDoc:
+    def _ordered(self) -> _WordSpan:
         if self.end_word <= self.start_word:
-            raise ValueError("a slot ends after the word it starts at")
+            raise ValueError("a span ends after the word it starts at")
         return self
 
 
+class SlotDoc(_WordSpan):
+    type: str = Field(min_length=1, max_length=100)
+
+
+# the model's app.model.spoken_data.Kind (tests/test_protocol.py holds them alike)
+PersonalKind = Literal[
+    "phone",
+    "card",
+    "number",
+    "email",
+    "web",
+    "spelled",
+    "address",
+    "postcode",
+    "birth_date",
+    "name",
+]
+
+
+class PersonalSpanDoc(_WordSpan):
+    """Personal data a person confirmed on these words (app/model/personal.py)."""
+
+    kind: PersonalKind
+
+
 class SegmentDoc(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    start_s: float = Field(ge=0, le=10**7, allow_inf_nan=False)
-    end_s: float = Field(ge=0, le=10**7, allow_inf_nan=False)
+    """A stretch of the recording, in seconds from its start: end_s >= start_s."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ordered("start_s", "end_s", False))
+    start_s: Number = Field(ge=0, le=10**7, allow_inf_nan=False)
+    end_s: Number = Field(ge=0, le=10**7, allow_inf_nan=False)
     text: str = Field(default="", max_length=TEXT_MAX)
     slots: list[SlotDoc] = Field(default_factory=list, max_length=1000)
+    personal: list[PersonalSpanDoc] = Field(default_factory=list, max_length=1000)
 
     @model_validator(mode="after")
     def _ordered(self) -> SegmentDoc:
@@ -132,13 +198,13 @@ class AnnotationDoc(BaseModel):
     flags: list[FlagName] = Field(default_factory=list, max_length=FLAGS_MAX)
     status: StatusName = "todo"
     skip_reason: str = Field(default="", max_length=500)
-    active_ms: int = Field(default=0, ge=0, le=ACTIVE_MS_MAX)
-    submissions: int = Field(default=0, ge=0, le=COUNT_MAX)
+    active_ms: Integer = Field(default=0, ge=0, le=ACTIVE_MS_MAX)
+    submissions: Integer = Field(default=0, ge=0, le=COUNT_MAX)
 
 
 class AnnotationPut(BaseModel):
     task_id: Id
-    base_version: int = Field(ge=0, le=VERSION_MAX)
+    base_version: Integer = Field(ge=0, le=VERSION_MAX)
     doc: AnnotationDoc
 
 
@@ -169,7 +235,18 @@ class ChangesPage(BaseModel):
 
 
 class BatchPut(BaseModel):
-    items: dict[str, AnnotationPut] = Field(max_length=BATCH_MAX)  # annotation UUID -> put
+    # annotation UUID -> put; the schema says no other key is taken (a pattern alone would not)
+    items: dict[Annotated[str, Field(pattern=CLIENT_ID)], AnnotationPut] = Field(
+        max_length=BATCH_MAX, json_schema_extra={"additionalProperties": False}
+    )
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _few_enough(cls, items: object) -> object:
+        """Counted before any item is read: an oversized batch costs no item's validation."""
+        if isinstance(items, dict) and len(items) > BATCH_MAX:
+            raise ValueError(f"at most {BATCH_MAX} annotations in one batch, not {len(items)}")
+        return items
 
 
 class BatchResult(BaseModel):
@@ -190,15 +267,20 @@ class ReasonCode(BaseModel):
 class Normalisation(BaseModel):
     """How transcripts are made comparable before WER and CER."""
 
-    lowercase: bool = True
-    strip_punctuation: bool = True
-    drop_tags: bool = True  # [noise], [unintelligible] and the like
+    lowercase: Flag = True
+    strip_punctuation: Flag = True
+    drop_tags: Flag = True  # [noise], [unintelligible] and the like
+
+
+REVIEW_FIRST_MAX = 100_000  # first_n: more than any annotator submits to one project
+REASONS_MAX = 50  # reason codes of a project: every reviewer is sent them all
 
 
 class ReviewPolicy(BaseModel):
-    first_n: int = Field(default=10, ge=0)  # every one of an annotator's first N submissions
-    rate: float = Field(default=0.1, ge=0.0, le=1.0)  # then this share of the rest
+    first_n: Integer = Field(default=10, ge=0, le=REVIEW_FIRST_MAX)  # an annotator's first N items
+    rate: Number = Field(default=0.1, ge=0.0, le=1.0)  # then this share of the rest
     reasons: list[ReasonCode] = Field(
+        max_length=REASONS_MAX,
         default_factory=lambda: [
             ReasonCode(code="transcript", title="Transcript wrong or incomplete"),
             ReasonCode(code="intent", title="Wrong intent"),
@@ -206,14 +288,14 @@ class ReviewPolicy(BaseModel):
             ReasonCode(code="flags", title="Flags missing or wrong"),
             ReasonCode(code="segments", title="Segment boundaries wrong"),
             ReasonCode(code="conventions", title="Transcription conventions not followed"),
-        ]
+        ],
     )
     normalisation: Normalisation = Field(default_factory=Normalisation)
 
 
 class ReviewLeaseRequest(BaseModel):
     project_id: Id
-    count: int = Field(ge=1, le=LEASE_MAX)
+    count: Integer = Field(ge=1, le=LEASE_MAX)
 
 
 class ReviewItemOut(BaseModel):
@@ -230,8 +312,8 @@ class ReviewPut(BaseModel):
     outcome: Outcome
     reason: str = Field(default="", max_length=60)
     comment: str = Field(default="", max_length=5000)
-    start_s: float | None = Field(default=None, ge=0, le=10**7, allow_inf_nan=False)
-    end_s: float | None = Field(default=None, ge=0, le=10**7, allow_inf_nan=False)
+    start_s: Number | None = Field(default=None, ge=0, le=10**7, allow_inf_nan=False)
+    end_s: Number | None = Field(default=None, ge=0, le=10**7, allow_inf_nan=False)
     doc: AnnotationDoc | None = None  # the reviewer's corrected version (fixed)
 
 
@@ -264,6 +346,10 @@ class Figures(BaseModel):
     slot_precision: float | None = None
     slot_recall: float | None = None
     slot_f1: float | None = None
+    # personal-data spans, compared like slots: (kind, words) per item
+    personal_precision: float | None = None
+    personal_recall: float | None = None
+    personal_f1: float | None = None
     flag_agreement: float | None = None
     seconds_per_item: float | None = None
     items_per_hour: float | None = None

@@ -15,3 +15,10 @@ def test_the_wire_flags_are_the_models() -> None:
 
 def test_the_wire_statuses_are_the_models() -> None:
     assert get_args(StatusName) == tuple(s.value for s in Status)
+
+
+def test_personal_kinds_on_the_wire_are_the_models() -> None:
+    from app.model.spoken_data import Kind
+    from app.protocol import PersonalKind
+
+    assert get_args(PersonalKind) == tuple(k.value for k in Kind)

@@ -15,7 +15,17 @@ from types import ModuleType
 from typing import TextIO
 
 from app.formats import kaldi, labelstudio, manifests  # the standard library only
-from app.formats.record import WHOLE, FormatError, Item, Notes, Reading, Record, fit
+from app.formats.record import (
+    WHOLE,
+    FormatError,
+    Item,
+    Notes,
+    Reading,
+    Record,
+    fit,
+    outside,
+    redacted,
+)
 
 __all__ = [
     "FORMATS",
@@ -26,7 +36,9 @@ __all__ = [
     "Reading",
     "Record",
     "fit",
+    "outside",
     "read",
+    "redacted",
     "write",
     "write_to",
 ]
@@ -82,7 +94,13 @@ FORMATS = (
 def read(source: Path, tier: str | None = None) -> Reading:
     """A Kaldi data directory, a manifest (Earmark, NeMo, SLURP, MASSIVE JSON lines; a Label
     Studio JSON export), a folder of recordings with sidecars of the same stem, one recording,
-    or one sidecar (its recording beside it)."""
+    or one sidecar (its recording beside it). Its `roots` are the folder, or the file's."""
+    reading = _read(source, tier)
+    reading.roots.insert(0, source if source.is_dir() else source.parent)
+    return reading
+
+
+def _read(source: Path, tier: str | None) -> Reading:
     notes = Notes()
     if source.is_dir():
         if kaldi.is_data_dir(source):

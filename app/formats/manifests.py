@@ -100,6 +100,7 @@ def read_jsonl(path: Path, notes: Notes) -> Reading:
                     float(s["end_s"]),
                     str(s.get("text", "")),
                     tuple(_slot(x, words_of(str(s.get("text", "")))) for x in s.get("slots", [])),
+                    _personal(s.get("personal") or [], len(str(s.get("text", "")).split())),
                 )
                 for s in row.get("segments") or []
             )
@@ -123,6 +124,14 @@ def read_jsonl(path: Path, notes: Notes) -> Reading:
             notes.problem(f"{path.name} line {n} not read: {exc}")
         _unknown(row, JSONL_KEYS | EXPORT_ONLY, path.name, notes)
     return reading
+
+
+def _personal(rows: list[Any], n_words: int) -> tuple[Slot, ...]:
+    """Personal-data spans an Earmark export wrote: (kind, start_word, end_word)."""
+    spans = tuple(Slot(str(x["kind"]), int(x["start_word"]), int(x["end_word"])) for x in rows)
+    if any(not 0 <= s.start_word < s.end_word <= n_words for s in spans):
+        raise ValueError("a personal-data span lies outside its segment's words")
+    return spans
 
 
 def write_jsonl(items: list[Item], out: TextIO, notes: Notes) -> int:
@@ -229,7 +238,7 @@ def _bracketed(annotated: str, sentence: str, where: str, notes: Notes) -> Segme
 
 def read_slurp(path: Path, notes: Notes) -> Reading:
     """Each recording of a record is a queue item with its sentence, slots and intent."""
-    reading = Reading(notes=notes)
+    reading = Reading(notes=notes, roots=[path.parent.parent / "slurp_real"])  # see _slurp_audio
     for n, row in _rows(path, notes):
         recordings = row.get("recordings") or []
         if not isinstance(recordings, list) or not recordings:

@@ -90,6 +90,14 @@ class Notes:
 class Reading:
     records: list[Record] = field(default_factory=list)
     notes: Notes = field(default_factory=Notes)
+    # the folders the file's paths were resolved in: what it names is expected under them
+    roots: list[Path] = field(default_factory=list)
+
+
+def outside(audio: str, roots: list[Path]) -> bool:
+    """Whether the file `audio` names (symbolic links followed) is under none of `roots`."""
+    where = Path(audio).resolve()
+    return not any(where.is_relative_to(root.resolve()) for root in roots)
 
 
 def fit(
@@ -133,3 +141,17 @@ def unheld(item: Item, fmt: str, notes: Notes, holds: frozenset[str] = frozenset
     for what, there in present.items():
         if there and what not in holds:
             notes.drop(fmt, f"{what} not written (the format has no place for them)")
+
+
+def redacted(items: list[Item], notes: Notes) -> list[Item]:
+    """Each confirmed personal-data span's words written as its kind's tag (`[phone]`), slots
+    kept on the tag; the hypothesis and local drafts left out, since no person confirmed what
+    they hold (said once in `notes`)."""
+    from app.model.personal import redact
+
+    out = []
+    for item in items:
+        if item.asr or item.draft:
+            notes.drop("redacted export", "ASR hypotheses and local drafts (never confirmed)")
+        out.append(replace(item, annotation=redact(item.annotation), asr="", draft="", draft_by=""))
+    return out

@@ -45,6 +45,9 @@ class Segment:
     end_s: float
     text: str = ""
     slots: tuple[Slot, ...] = ()
+    # personal data said aloud, confirmed by a person: word ranges like slots, whose `type` is
+    # a kind of app.model.spoken_data.Kind (app/model/personal.py edits them)
+    personal: tuple[Slot, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -116,6 +119,10 @@ def segments_to_json(segments: tuple[Segment, ...]) -> list[dict[str, Any]]:
                 {"type": x.type, "start_word": x.start_word, "end_word": x.end_word}
                 for x in s.slots
             ],
+            "personal": [
+                {"kind": x.type, "start_word": x.start_word, "end_word": x.end_word}
+                for x in s.personal
+            ],
         }
         for s in segments
     ]
@@ -130,6 +137,10 @@ def segments_from_json(rows: list[dict[str, Any]]) -> tuple[Segment, ...]:
             tuple(
                 Slot(str(x["type"]), int(x["start_word"]), int(x["end_word"]))
                 for x in s.get("slots", [])
+            ),
+            tuple(
+                Slot(str(x["kind"]), int(x["start_word"]), int(x["end_word"]))
+                for x in s.get("personal") or []
             ),
         )
         for s in rows
@@ -172,11 +183,12 @@ def _with_segments(a: Annotation, segments: list[Segment]) -> Annotation:
 
 
 def set_text(a: Annotation, index: int, text: str) -> Annotation:
-    """New transcript for one segment; its slots follow their words."""
+    """New transcript for one segment; its slots and personal-data spans follow their words."""
     seg = _check_index(a, index)
     slots = reanchor_slots(seg.text, text, seg.slots)
+    personal = reanchor_slots(seg.text, text, seg.personal)
     segs = list(a.segments)
-    segs[index] = replace(seg, text=text, slots=slots)
+    segs[index] = replace(seg, text=text, slots=slots, personal=personal)
     return _with_segments(a, segs)
 
 
@@ -194,17 +206,29 @@ def split_segment(a: Annotation, at_s: float, text_split_char: int | None = None
     cut = len(seg.text) if text_split_char is None else max(0, min(text_split_char, len(seg.text)))
     left_text, right_text = seg.text[:cut].rstrip(), seg.text[cut:].lstrip()
     n_left = len(left_text.split())
-    left_slots = tuple(s for s in seg.slots if s.end_word <= n_left)
-    right_slots = tuple(
-        Slot(s.type, s.start_word - n_left, s.end_word - n_left)
-        for s in seg.slots
-        if s.start_word >= n_left
-    )
-    left = Segment(seg.start_s, at_s, left_text, left_slots)
-    right = Segment(at_s, seg.end_s, right_text, right_slots)
+    left = Segment(seg.start_s, at_s, left_text, *_split_spans(seg, n_left, left=True))
+    right = Segment(at_s, seg.end_s, right_text, *_split_spans(seg, n_left, left=False))
     segs = list(a.segments)
     segs[i : i + 1] = [left, right]
     return _with_segments(a, segs)
+
+
+def _shifted(spans: tuple[Slot, ...], by: int) -> tuple[Slot, ...]:
+    return tuple(Slot(s.type, s.start_word + by, s.end_word + by) for s in spans)
+
+
+def _split_spans(seg: Segment, n_left: int, left: bool) -> tuple[tuple[Slot, ...], ...]:
+    """The slots and the personal-data spans of one side of a split at word `n_left`; a span
+    across the cut is dropped (its words are no longer together)."""
+    if left:
+        return tuple(tuple(s for s in spans if s.end_word <= n_left) for spans in _both(seg))
+    return tuple(
+        _shifted(tuple(s for s in spans if s.start_word >= n_left), -n_left) for spans in _both(seg)
+    )
+
+
+def _both(seg: Segment) -> tuple[tuple[Slot, ...], tuple[Slot, ...]]:
+    return seg.slots, seg.personal
 
 
 def merge_with_next(a: Annotation, index: int) -> Annotation:
@@ -213,9 +237,14 @@ def merge_with_next(a: Annotation, index: int) -> Annotation:
         raise EditError("The last segment has no next segment to merge with.")
     nxt = a.segments[index + 1]
     n_left = len(seg.text.split())
-    moved = tuple(Slot(s.type, s.start_word + n_left, s.end_word + n_left) for s in nxt.slots)
     text = " ".join(t for t in (seg.text.strip(), nxt.text.strip()) if t)
-    merged = Segment(seg.start_s, nxt.end_s, text, seg.slots + moved)
+    merged = Segment(
+        seg.start_s,
+        nxt.end_s,
+        text,
+        seg.slots + _shifted(nxt.slots, n_left),
+        seg.personal + _shifted(nxt.personal, n_left),
+    )
     segs = list(a.segments)
     segs[index : index + 2] = [merged]
     return _with_segments(a, segs)

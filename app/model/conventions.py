@@ -7,11 +7,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.model.spoken_data import Kind
+
 
 @dataclass(frozen=True, slots=True)
 class Tag:
     text: str  # what is inserted, e.g. "[noise]"
     title: str
+
+
+PERSONAL_TAGS = frozenset(k.tag for k in Kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +26,14 @@ class Conventions:
     digits_allowed: bool = False
     partial_word_suffix: str = "-"
     language: str = "en"  # a BCP 47 tag; the word aligner has an English model only
+    # names the project counts as personal data when said (app/model/spoken_data.py)
+    personal_names: tuple[str, ...] = ()
 
     @property
     def tag_texts(self) -> frozenset[str]:
-        return frozenset(t.text for t in self.tags)
+        """The project's tags, and the tag of each kind of personal data (`[phone]`): what a
+        redacted or muted transcript holds in place of what was said."""
+        return frozenset(t.text for t in self.tags) | PERSONAL_TAGS
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +60,14 @@ def conventions_from(data: object) -> Conventions:
         digits_allowed=bool(data.get("digits_allowed", False)),
         partial_word_suffix=str(data.get("partial_word_suffix", "-")),
         language=str(data.get("language", "en")),
+        personal_names=_names(data.get("personal_names", [])),
     )
+
+
+def _names(names: object) -> tuple[str, ...]:
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError('the conventions\' "personal_names" must be a list of names')
+    return tuple(n.strip() for n in names if n.strip())
 
 
 def load_conventions(path: Path) -> Conventions:
@@ -84,7 +100,7 @@ def check_transcript(text: str, conv: Conventions) -> list[Problem]:
         problems.append(Problem(opened_at, len(text), "'[' is never closed."))
     for m in _BRACKETED.finditer(text):
         if m.group(0) not in conv.tag_texts:
-            known = ", ".join(sorted(conv.tag_texts))
+            known = ", ".join(sorted(t.text for t in conv.tags))
             problems.append(
                 Problem(m.start(), m.end(), f"Unknown tag {m.group(0)}; known tags: {known}.")
             )

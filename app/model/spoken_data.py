@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.model.slots import word_spans
-from app.model.spoken_rules import RULES, Rules
 
 
 class Kind(StrEnum):
@@ -69,6 +68,8 @@ def find_candidates(text: str, language: str = "en", names: Iterable[str] = ()) 
     """Every run of `text` that looks like personal data, in reading order; runs found by more
     than one rule are given to the first (e-mail and web before numbers, numbers before
     spelling)."""
+    from app.model.spoken_rules import RULES, Rules  # tables built when first needed
+
     rules = RULES.get(language.split("-")[0].lower(), Rules.none())
     words = words_of(text)
     found: list[tuple[Kind, int, int]] = []

@@ -27,6 +27,8 @@ class Task:
     # a draft made on this workstation for a recording that came without a hypothesis
     draft: tuple[Segment, ...] = ()
     draft_by: str = ""  # the recogniser that made it
+    # (start_s, end_s, kind) covered by a tone in the audio a muting project served
+    muted: tuple[tuple[float, float, str], ...] = ()
 
     @property
     def name(self) -> str:

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from app.server.api import create_app
 from app.server.keys import load_keys
 from app.server.limits import Limits
+from app.server.serving import serving
 
 SETTINGS = "EARMARK_SERVER_SERVE"
 
@@ -34,10 +35,13 @@ def settings(db_url: str, data: Path, key_file: Path, demo: bool, limits: Limits
 def app() -> FastAPI:
     cfg: dict[str, Any] = json.loads(os.environ[SETTINGS])
     data = Path(cfg["data"])
-    return create_app(
+    held = serving(cfg["db"], data)  # restore and keys rotate refuse while this process lives
+    built = create_app(
         cfg["db"],
         data,
         load_keys(Path(cfg["key_file"]), data),
         demo=bool(cfg["demo"]),
         limits=Limits(**cfg["limits"]),
     )
+    built.state.serving = held
+    return built

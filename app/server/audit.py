@@ -4,7 +4,8 @@
 as its last statements (app/server/commit.py), so the chain's lock (on PostgreSQL an advisory
 lock; SQLite writers are one at a time already) is held only from there to the commit, never
 across a route's work. Rows that belong to no other write (an audio access) go through the
-`Auditor`, which appends what many requests asked for in one transaction.
+`Auditor`, which appends what many requests asked for in one transaction. Each append moves
+the chain's anchor on (app/server/anchor.py) when its session holds the master key's subkey.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.server import locks
+from app.server import anchor, locks
 from app.server.models import AuditEntry
 
 GENESIS = "0" * 64
@@ -41,12 +42,28 @@ def audit(
     db.info.setdefault(PENDING, []).append((time.time(), user_id, action, object_id, detail))
 
 
+def request_anchor(db: Session) -> None:
+    """The chain anchored at this session's commit even if it audits nothing (an upgrade)."""
+    db.info.setdefault(PENDING, [])
+
+
 def append_pending(db: Session) -> None:
-    """Chain and insert the session's pending rows: called just before it commits."""
+    """Chain and insert the session's pending rows, and move the anchor on: called just
+    before the session commits."""
     rows = db.info.pop(PENDING, None)
+    if rows is None:
+        return
+    key = anchor.session_key(db)  # read before the chain's lock is taken
+    if not rows and key is None:
+        return
+    head, held = _head(db)
+    prev = head.hash
+    if key is not None:
+        action, detail = anchor.note(key, head, held)
+        if action:
+            rows.append((time.time(), None, action, "", detail))
     if not rows:
         return
-    prev = _last_hash(db) or GENESIS
     chained = []
     for at, user_id, action, object_id, detail in rows:
         digest = _hash(prev, at, user_id, action, object_id, detail)
@@ -63,25 +80,33 @@ def append_pending(db: Session) -> None:
         )
         prev = digest
     db.execute(insert(AuditEntry), chained)
+    if key is not None:
+        anchor.move(db, key, prev, held)
 
 
-def _last_hash(db: Session) -> str | None:
-    """The chain's last hash, under the chain's lock (held to the commit)."""
+def _head(db: Session) -> tuple[anchor.Head, anchor.Anchor | None]:
+    """The chain's head and its anchor, under the chain's lock (held to the commit)."""
     if db.get_bind().dialect.name != "postgresql":  # SQLite: the writer holds the only lock
-        return db.scalar(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))
-    # Lock, then read, in one round trip: the second statement takes its snapshot after the
-    # lock is granted, so it sees the row the previous holder committed.
+        return anchor.head(db), anchor.read(db)
+    # Lock, then read, in one round trip: the later statements take their snapshots after the
+    # lock is granted, so they see what the previous holder committed.
     cursor = db.connection().connection.cursor()
     try:
         cursor.execute(
             f"SELECT pg_advisory_xact_lock({locks.AUDIT << 32});"
-            " SELECT hash FROM audit ORDER BY seq DESC LIMIT 1"
+            " SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1;"
+            " SELECT seq, hash, mac FROM audit_anchor WHERE id = 1"
         )
         cursor.nextset()
-        row = cursor.fetchone()
+        last = cursor.fetchone()
+        cursor.nextset()
+        found = cursor.fetchone()
     finally:
         cursor.close()
-    return None if row is None else str(row[0])
+    head = anchor.Head(0, GENESIS) if last is None else anchor.Head(int(last[0]), str(last[1]))
+    if found is None:
+        return head, None
+    return head, anchor.Anchor(int(found[0]), str(found[1]), str(found[2]))
 
 
 def drop_pending(db: Session) -> None:

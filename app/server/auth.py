@@ -7,14 +7,14 @@ transaction: the TOTP step, failures or tokens, and the audit row.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from app.protocol import LoginRequest, Tokens
 from app.server import models as m
 from app.server import security as sec
+from app.server import throttle
 from app.server.audit import audit
 from app.server.db import Database
 from app.server.keys import Keys
+from app.server.usernames import find_user
 
 
 class Refused(Exception):
@@ -27,16 +27,23 @@ class Throttled(Exception):
         self.wait_s = wait_s
 
 
-def tokens(access: str, refresh: str) -> Tokens:
-    return Tokens(access_token=access, refresh_token=refresh, expires_in_s=sec.ACCESS_TTL_S)
+def tokens(access: str, refresh: str, failed: int = 0, since: float | None = None) -> Tokens:
+    """A session's tokens; a sign-in's also say how many failed at the account before it."""
+    return Tokens(
+        access_token=access,
+        refresh_token=refresh,
+        expires_in_s=sec.ACCESS_TTL_S,
+        failed_sign_ins=failed,
+        failed_since=since,
+    )
 
 
 def sign_in(db: Database, keys: Keys, body: LoginRequest, address: str, demo: bool) -> Tokens:
     """`address` is the client's, as the connection gives it or a trusted proxy said it."""
-    counted = sec.throttle_keys(body.username, address)
+    attempt = throttle.Attempt.of(body.username, address)
     with db.read() as s:
-        wait = sec.throttled(s, counted)
-        known = s.scalars(select(m.User).where(m.User.username == body.username)).first()
+        wait = throttle.wait_s(s, attempt)
+        known = find_user(s, body.username)  # as stored, or as the name profile makes it
     if wait:
         raise Throttled(wait)
     ok = sec.check_password(known.password_hash if known else None, body.password)
@@ -47,15 +54,16 @@ def sign_in(db: Database, keys: Keys, body: LoginRequest, address: str, demo: bo
             secret = keys.unwrap_text(user.totp_secret, f"totp:{user.id}")
             ok = sec.check_totp(user, secret, body.totp_code)
         if not ok or user is None:
-            sec.record_failure(s, counted)
+            throttle.record_failure(s, attempt, known.id if known else None)
             audit(s, None, "login_failed", detail_user=body.username[:100])
             s.commit()
             raise Refused("wrong user name, password or code")
-        sec.clear_failures(s, counted)
+        throttle.forgive(s, attempt)
+        failed, since = throttle.unseen_failures(s, user.id)
         access, refresh = sec.issue_tokens(s, user)
-        audit(s, user.id, "login")
+        audit(s, user.id, "login", "", **({"failed_before": failed} if failed else {}))
         s.commit()
-    return tokens(access, refresh)
+    return tokens(access, refresh, failed, since)
 
 
 def refresh(db: Database, keys: Keys, refresh_token: str) -> Tokens:

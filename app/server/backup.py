@@ -6,8 +6,9 @@ each sealed recording is written once and never changed, so every recording the 
 names is there to copy (one deleted between the two steps is left out, as it should be).
 A manifest holds every file's SHA-256; restore checks them all before it touches anything.
 
-The master key is not in a backup: it is kept, and backed up, apart from the data. Restore
-needs the server stopped; what it replaces is moved aside, not deleted.
+The master key is not in a backup: it is kept, and backed up, apart from the data. A backup is
+readable by its owner only (folders 0700, files 0600, whatever the umask). Restore needs the
+server stopped (app/server/serving.py tells); what it replaces is moved aside, not deleted.
 """
 
 from __future__ import annotations
@@ -56,14 +57,37 @@ def _sqlite_path(url: str) -> Path:
     return Path(make_url(url).database or "")
 
 
+def _private_file(path: Path) -> None:
+    """An empty file only its owner can read, made before anything is written into it (the
+    umask may take bits away from a mode, never add them: hence the chmod)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+def _private_copy(src: Path, dst: Path) -> None:
+    with src.open("rb") as f:  # FileNotFoundError before anything is made
+        _private_file(dst)
+        with dst.open("r+b") as g:
+            shutil.copyfileobj(f, g, 1 << 20)
+
+
+def _private_dir(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
 def backup(url: str, data: Path, out: Path, say: Callable[[str], None]) -> dict[str, object]:
     if out.exists() and any(out.iterdir()):
         raise BackupError(f"{out} is not empty: back up into a new folder")
-    out.mkdir(parents=True, exist_ok=True)
+    _private_dir(out)
     started = time.time()
     kind = make_url(url).get_backend_name()
     if kind == "sqlite":
         src = sqlite3.connect(f"file:{_sqlite_path(url)}?mode=ro", uri=True)
+        _private_file(out / SQLITE_FILE)
         dst = sqlite3.connect(out / SQLITE_FILE)
         try:
             # in one step, under one read transaction: in WAL mode the server's writers go on
@@ -75,6 +99,7 @@ def backup(url: str, data: Path, out: Path, say: Callable[[str], None]) -> dict[
         db_file = SQLITE_FILE
     elif kind == "postgresql":
         args, env = _libpq(url)
+        _private_file(out / PG_FILE)  # pg_dump writes into it, keeping its mode
         r = subprocess.run(
             ["pg_dump", "--format=custom", "--no-owner", "--file", str(out / PG_FILE), *args],
             env=env,
@@ -88,11 +113,11 @@ def backup(url: str, data: Path, out: Path, say: Callable[[str], None]) -> dict[
         raise BackupError(f"no backup for a {kind} database")
     say(f"database copied ({kind})")
     audio_in, audio_out = data / "audio", out / "audio"
-    audio_out.mkdir()
+    _private_dir(audio_out)
     files: dict[str, str] = {db_file: sha256_of(out / db_file)}
     for f in sorted(audio_in.glob("*.bin")) if audio_in.is_dir() else []:
         try:
-            shutil.copyfile(f, audio_out / f.name)
+            _private_copy(f, audio_out / f.name)
         except FileNotFoundError:
             continue  # deleted since the snapshot: not in it either
         files[f"audio/{f.name}"] = sha256_of(audio_out / f.name)
@@ -103,6 +128,7 @@ def backup(url: str, data: Path, out: Path, say: Callable[[str], None]) -> dict[
         "finished_at": time.time(),
         "files": files,
     }
+    _private_file(out / MANIFEST)
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     say(f"{len(files) - 1} recording(s) copied; backup complete in {out}")
     say("the master key is not in it: keep the key file's own backup apart from this one")

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.server import commit  # noqa: F401  (registers what every session writes at commit)
+from app.server.anchor import KEY, AnchorKey
 from app.server.limits import Limits
 
 READ = "earmark_read"  # execution option of a reader's connections
@@ -91,9 +92,12 @@ def wipe_freed(db: Session) -> None:
             conn.exec_driver_sql(f"VACUUM {table}")
 
 
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that write (on SQLite: BEGIN IMMEDIATE)."""
-    return sessionmaker(engine, expire_on_commit=False)
+def sessions(engine: Engine, anchor: AnchorKey | None = None) -> sessionmaker[Session]:
+    """Sessions that write (on SQLite: BEGIN IMMEDIATE). With `anchor` (the master key's
+    subkey, or a function that loads it) each audit append moves the chain's anchor on
+    (app/server/anchor.py); every session of the server and its commands has it."""
+    info = {} if anchor is None else {KEY: anchor}
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 def read_sessions(engine: Engine) -> sessionmaker[Session]:
@@ -112,9 +116,11 @@ class Database:
     read: sessionmaker[Session]
 
     @classmethod
-    def open(cls, url: str, limits: Limits | None = None) -> Database:
+    def open(
+        cls, url: str, limits: Limits | None = None, anchor: AnchorKey | None = None
+    ) -> Database:
         engine = make_engine(url, limits)
-        return cls(engine, sessions(engine), read_sessions(engine))
+        return cls(engine, sessions(engine, anchor), read_sessions(engine))
 
 
 def migrate(url: str) -> None:

@@ -1,11 +1,13 @@
 """Deletion as promised: a recording erased leaves nothing of its speaker behind.
 
-`erase` destroys the recording's key and audio, every annotation, review item, review,
-conflict and feed entry about it, and its content fields; only the task's id and number stay,
-with a tombstone in the feed of everyone who held it, so that every workstation purges its
-copy at its next sync (app/sync). A customer's deletion request names their real account id:
-`forget_customer` finds their recordings in every project through the per-project
-pseudonyms. A project's retention period deletes by age the same way.
+`erase` destroys the recording's key and audio, every annotation (drafts too), review item,
+review, conflict (whatever UUID it was put with: each names its task) and feed entry about it,
+and its content fields; only the task's id and number stay, with a tombstone in the feed of
+everyone who held it, so that every workstation purges its copy at its next sync (app/sync).
+A customer's deletion request names their real account id: `forget_customer` finds their
+recordings in every project through the per-project pseudonyms (each project's key unwrapped
+under the master key). A project's retention period deletes by age the same way. Audit rows
+name recordings and people, never what was said.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from app.server import models as m
 from app.server.audit import audit
 from app.server.feed import feed
 from app.server.importer import pseudonym
+from app.server.keys import Keys, pseudonym_key
 from app.server.storage import AudioStore
 
 DAY_S = 86_400.0
@@ -56,14 +59,10 @@ def erase(db: Session, store: AudioStore, task: m.Task) -> None:
     """One recording erased here; the caller audits and commits."""
     holders = holders_of(db, task.id)
     items = select(m.ReviewItem.id).where(m.ReviewItem.task_id == task.id)
-    annotations = select(m.Annotation.id).where(m.Annotation.task_id == task.id)
     quick = {"synchronize_session": False}
     db.execute(delete(m.Review).where(m.Review.item_id.in_(items)), execution_options=quick)
     db.execute(delete(m.ReviewItem).where(m.ReviewItem.task_id == task.id), execution_options=quick)
-    db.execute(
-        delete(m.Conflict).where(m.Conflict.annotation_id.in_(annotations)),
-        execution_options=quick,
-    )
+    db.execute(delete(m.Conflict).where(m.Conflict.task_id == task.id), execution_options=quick)
     db.execute(delete(m.Annotation).where(m.Annotation.task_id == task.id), execution_options=quick)
     db.execute(
         delete(m.LabelStudioLink).where(m.LabelStudioLink.task_id == task.id),
@@ -83,14 +82,14 @@ def erase(db: Session, store: AudioStore, task: m.Task) -> None:
 
 
 def forget_customer(
-    db: Session, store: AudioStore, customer_id: str, actor: str | None = None
+    db: Session, store: AudioStore, keys: Keys, customer_id: str, actor: str | None = None
 ) -> Erased:
     """Every recording of the customer in every project, erased; one audit row, which names
     the recordings and never the customer."""
     done = Erased()
     tasks = []
     for project in db.scalars(select(m.Project).order_by(m.Project.name)):
-        who = pseudonym(project.pseudonym_key, customer_id)
+        who = pseudonym(pseudonym_key(keys, project.id, project.pseudonym_key), customer_id)
         for t in db.scalars(
             select(m.Task)
             .where(m.Task.project_id == project.id, m.Task.customer == who, ~m.Task.deleted)

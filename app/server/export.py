@@ -71,3 +71,19 @@ def item_of(record: dict[str, Any]) -> formats.Item:
         annotation=Annotation.from_json(record),
         asr=record["asr"],
     )
+
+
+def holds_personal_data(record: dict[str, Any]) -> bool:
+    """Whether an annotator confirmed personal data in it, or flagged it so."""
+    return "personal_data" in record.get("flags", []) or any(
+        seg.get("personal") for seg in record.get("segments", [])
+    )
+
+
+def redacted_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with each confirmed span's words as its kind's tag, slots on the tag, and
+    no hypothesis (nobody confirmed what it holds)."""
+    from app.model.personal import redact
+
+    segments = redact(Annotation.from_json(record)).to_json()["segments"]
+    return {**record, "segments": segments, "asr": ""}

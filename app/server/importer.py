@@ -7,7 +7,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,12 +15,16 @@ from sqlalchemy.orm import Session
 from app import formats
 from app.audio.load import AudioError, check
 from app.audio.pauses import segments_of_file
-from app.model.annotation import segments_to_json
+from app.model.annotation import Segment, segments_to_json
+from app.model.conventions import conventions_from
 from app.protocol import Prefill, SegmentDoc
 from app.server import models as m
 from app.server.audit import audit
-from app.server.keys import Keys
+from app.server.keys import Keys, pseudonym_key
 from app.server.storage import AudioStore
+
+if TYPE_CHECKING:
+    from app.server.muting import Muting
 
 # What a file may bring in (app.formats.Record): the recording, the customer's id (made a
 # pseudonym here), a hypothesis, an intent, slots, segments and flags. Nothing else a file holds
@@ -44,6 +48,7 @@ class ImportResult:
     refused: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the files held that was not kept
     created: dict[str, str] = field(default_factory=dict)  # a record's source key -> task id
+    not_muted: list[str] = field(default_factory=list)  # a muting project's: item and why
 
 
 def import_recordings(
@@ -56,10 +61,14 @@ def import_recordings(
     actor: str | None = None,
     tier: str | None = None,
     segment: bool = False,
+    allow_outside: tuple[Path, ...] = (),
 ) -> ImportResult:
     """Each recording checked in bounded memory, then sealed as it is read (never whole in
-    memory); its key kept wrapped under the master key. `path` is anything app.formats reads."""
-    return import_reading(db, store, keys, project, formats.read(path, tier), rate, actor, segment)
+    memory); its key kept wrapped under the master key. `path` is anything app.formats reads;
+    what it names must be under its folder, or under one of `allow_outside`."""
+    reading = formats.read(path, tier)
+    reading.roots += allow_outside
+    return import_reading(db, store, keys, project, reading, rate, actor, segment)
 
 
 def import_reading(
@@ -72,9 +81,12 @@ def import_reading(
     actor: str | None = None,
     segment: bool = False,
 ) -> ImportResult:
-    """What a file (or the Label Studio bridge) read, imported as `import_recordings` does."""
+    """What a file (or the Label Studio bridge) read, imported as `import_recordings` does:
+    a recording outside the reading's roots is refused before anything reads it."""
     result = ImportResult(notes=reading.notes.lines())
     notes = formats.Notes()
+    muter = Muter(project) if project.mute_spoken_data else None
+    secret = pseudonym_key(keys, project.id, project.pseudonym_key)
     number = int(
         db.scalar(select(func.max(m.Task.number)).where(m.Task.project_id == project.id)) or 0
     )
@@ -84,9 +96,16 @@ def import_reading(
         if "://" in rec.audio:
             result.refused.append(f"{rec.audio}: not a file here; download it first.")
             continue
+        if formats.outside(rec.audio, reading.roots):
+            where = reading.roots[0].resolve() if reading.roots else "every folder allowed"
+            result.refused.append(
+                f"{rec.audio} is outside {where}, the folder of the file that names it "
+                "(--allow-outside DIR imports from DIR too)"
+            )
+            continue
         audio = Path(rec.audio)
         customer = rec.customer_id or audio.stem
-        if not sampled(project.pseudonym_key, customer, rate):
+        if not sampled(secret, customer, rate):
             result.skipped_by_sampling += 1
             continue
         try:
@@ -96,6 +115,9 @@ def import_reading(
             continue
         if segment and not rec.segments:  # speech between pauses, for the annotator to adjust
             rec = replace(rec, segments=segments_of_file(audio))
+        muting = None if muter is None else muter.mute(audio, info.duration_s, rec)
+        if muter is not None:
+            rec = replace(rec, segments=muter.redacted(rec.segments))
         try:
             prefill = _prefill(rec, info.duration_s, audio.name, notes)
         except ValueError as exc:
@@ -105,22 +127,34 @@ def import_reading(
         task = m.Task(
             project_id=project.id,
             number=number,
-            customer=pseudonym(project.pseudonym_key, customer),
+            customer=pseudonym(secret, customer),
             audio_sha256="",
             duration_s=info.duration_s,
             sample_rate_hz=info.sample_rate_hz,
             channels=info.channels,
-            asr_text=rec.asr,
+            asr_text=rec.asr if muting is None else muting.asr,
             predicted_intent=rec.intent,
             predicted_slots=[
                 {"type": x.type, "start_word": x.start_word, "end_word": x.end_word}
-                for x in rec.asr_slots
+                for x in (rec.asr_slots if muting is None else muting.slots)
             ],
             prefill=prefill,
         )
         db.add(task)
         db.flush()
-        key, task.audio_sha256 = store.put_file(task.id, audio)
+        if muter is not None and muting is not None and muting.wav is not None:
+            key, _original = store.put_original(task.id, audio)
+            task.audio_sha256 = store.put_served(task.id, muting.wav, key)
+            task.muted = [
+                {"start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3), "kind": s.kind}
+                for s in muting.stretches
+            ]
+            muter.muted.append(number)
+        else:
+            key, task.audio_sha256 = store.put_file(task.id, audio)
+        if muter is not None and muting is not None and muting.note:
+            muter.not_muted.append(number)
+            result.not_muted.append(f"item {number}: {muting.note}; it is served as it is")
         task.audio_key = keys.wrap(key, f"task:{task.id}")
         result.imported += 1
         if rec.key:
@@ -133,9 +167,32 @@ def import_reading(
         imported=result.imported,
         sampled_out=result.skipped_by_sampling,
         refused=len(result.refused),
+        **({} if muter is None else {"muted": muter.muted, "not_muted": muter.not_muted}),
     )
     result.notes += notes.lines()
     return result
+
+
+class Muter:
+    """A muting project's import: one aligner, and which items were muted or could not be."""
+
+    def __init__(self, project: m.Project) -> None:
+        from app.audio.align import Aligner  # a muting project's imports only
+
+        self.conv = conventions_from(project.conventions)
+        self.aligner = Aligner()  # its decoder is made when first used
+        self.muted: list[int] = []
+        self.not_muted: list[int] = []
+
+    def mute(self, audio: Path, duration_s: float, rec: formats.Record) -> Muting:
+        from app.server.muting import mute
+
+        return mute(audio, duration_s, rec.asr, rec.asr_slots, self.conv, self.aligner)
+
+    def redacted(self, segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+        from app.server.muting import redacted_text
+
+        return redacted_text(segments, self.conv)
 
 
 def _prefill(

@@ -1,13 +1,13 @@
 """Envelope encryption: what unlocks the data is itself locked under a master key that lives
 neither in the data folder nor in the database, so a copy of either decrypts nothing.
 
-Each recording's key and each user's TOTP secret is stored wrapped: AES-256-GCM under the
-master key, with what it belongs to ("task:<id>", "totp:<id>") as associated data, so a wrapped
-value cannot be moved to another row. The master key comes from a `KeySource`: a key file now
-(32 random bytes, readable by the server's user only, named by --key-file or
-EARMARK_SERVER_KEY_FILE); a KMS can implement the same calls later. Rotation rewraps every
-value under a new key (`earmark-server keys rotate`), the old one still opening what it
-wrapped until then.
+Each recording's key, each user's TOTP secret and each project's pseudonym key is stored
+wrapped: AES-256-GCM under the master key, with what it belongs to ("task:<id>", "totp:<id>",
+"pseudonym:<project id>") as associated data, so a wrapped value cannot be moved to another
+row. The master key comes from a `KeySource`: a key file now (32 random bytes, readable by the
+server's user only, named by --key-file or EARMARK_SERVER_KEY_FILE); a KMS can implement the
+same calls later. Rotation rewraps every value under a new key (`earmark-server keys rotate`,
+with no server running), the old one still opening what it wrapped until then.
 """
 
 from __future__ import annotations
@@ -65,12 +65,7 @@ class FileKey:
 
     @staticmethod
     def load(path: Path, data_dir: Path | None = None) -> FileKey:
-        if data_dir is not None and _inside(path, data_dir):
-            raise MasterKeyError(
-                f"the master key file {path} is inside the data folder {data_dir}: a copy of the "
-                "folder would then carry its own key. Keep it elsewhere (for example "
-                "/etc/earmark-server/master.key, readable by the server's user only)."
-            )
+        refuse_inside(path, data_dir)
         try:
             key = path.read_bytes()
         except FileNotFoundError:
@@ -135,6 +130,20 @@ class Keys:
         return self.unwrap(base64.b64decode(text), context).decode()
 
 
+def pseudonym_context(project_id: str) -> str:
+    return f"pseudonym:{project_id}"
+
+
+def pseudonym_key(keys: Keys, project_id: str, stored: bytes) -> bytes:
+    """A project's pseudonym key, unwrapped (it is never kept in plain)."""
+    if not is_wrapped(stored):
+        raise MasterKeyError(
+            f"the pseudonym key of project {project_id} is not wrapped yet: run "
+            "`earmark-server init` once to bring the store up to date"
+        )
+    return keys.unwrap(stored, pseudonym_context(project_id))
+
+
 def is_wrapped(blob: bytes | None) -> bool:
     return blob is not None and blob[:4] == WRAPPED
 
@@ -160,10 +169,19 @@ def key_file(explicit: Path | None) -> Path:
 def load_keys(explicit: Path | None, data_dir: Path | None, create: bool = False) -> Keys:
     path = key_file(explicit)
     if create and not path.exists():
-        if data_dir is not None and _inside(path, data_dir):
-            FileKey.load(path, data_dir)  # raises the sentence about the data folder
+        refuse_inside(path, data_dir)
         return Keys(FileKey.create(path))
     return Keys(FileKey.load(path, data_dir))
+
+
+def refuse_inside(path: Path, data_dir: Path | None) -> None:
+    """MasterKeyError if a key file would lie inside the data folder."""
+    if data_dir is not None and _inside(path, data_dir):
+        raise MasterKeyError(
+            f"the master key file {path} is inside the data folder {data_dir}: a copy of the "
+            "folder would then carry its own key. Keep it elsewhere (for example "
+            "/etc/earmark-server/master.key, readable by the server's user only)."
+        )
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -26,7 +26,12 @@ def new_id() -> str:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, dict[str, Any] | None: JSON}
+    type_annotation_map = {
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        dict[str, Any] | None: JSON,
+        list[Any] | None: JSON,
+    }
 
 
 class User(Base):
@@ -46,10 +51,14 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     taxonomy: Mapped[dict[str, Any]] = mapped_column(JSON)
     conventions: Mapped[dict[str, Any]] = mapped_column(JSON)
-    pseudonym_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # wrapped under the master key (app/server/keys.py): a copy of the database alone cannot
+    # tell whose recordings these are by trying customer ids
+    pseudonym_key: Mapped[bytes] = mapped_column(LargeBinary)
     # sampling share, reason codes, WER normalisation: app/server/review.py reads it with defaults
     review_policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: keep
+    # personal data said aloud covered by a tone in what annotators hear (app/server/muting.py)
+    mute_spoken_data: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Membership(Base):
@@ -84,6 +93,9 @@ class Task(Base):
     predicted_slots: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # segments and flags a file brought (protocol.Prefill): the annotation starts from them
     prefill: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # stretches covered by a tone in the recording served: [{"start_s", "end_s", "kind"}]; the
+    # original is sealed beside it (app/server/storage.py) and served to nobody
+    muted: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     leased_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     lease_expires_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -146,7 +158,9 @@ class Conflict(Base):
 
     __tablename__ = "conflicts"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    annotation_id: Mapped[str] = mapped_column(String(36), index=True)
+    annotation_id: Mapped[str] = mapped_column(String(36), index=True)  # maybe a refused UUID
+    # the task it was put for, so that erasing the task finds it whatever its UUID
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id"), index=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     base_version: Mapped[int] = mapped_column(Integer)
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -206,6 +220,18 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditAnchor(Base):
+    """The audit chain's head, vouched for by a MAC under the master key (app/server/audit.py):
+    one row, moved on by every append, so rows deleted from the end or rewritten with their
+    later hashes recomputed no longer match it."""
+
+    __tablename__ = "audit_anchor"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    seq: Mapped[int] = mapped_column(Integer)  # the last row's, 0 for an empty chain
+    hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))  # "" until first anchored (a store before 0009)
 
 
 class LabelStudioLink(Base):

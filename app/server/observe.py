@@ -2,8 +2,10 @@
 Prometheus figures (requests, latencies, admission, work queues).
 
 A request's line has its id (sent back as X-Request-ID), the caller's user id once known, the
-route with ids folded away, the status and the duration. Nothing else of the request is
-logged: no header, no query, no body, so no token, password, code or recording content.
+route's template (/api/v1/tasks/{task_id}/audio, or "unmatched" for a path no route takes), the
+status and the duration. Nothing else of the request is logged: no path, header, query or
+body, so no id a client wrote, token, password, code or recording content; and the figures'
+labels are as few as the routes, whatever paths and methods clients send.
 With several processes (`serve --workers`), prometheus-client's multiprocess mode sums them.
 """
 
@@ -16,7 +18,8 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import (
@@ -28,6 +31,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from starlette.routing import compile_path
 
 from app.server.limits import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,8 +42,8 @@ REQUEST: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
 )
 FIELDS = ("request_id", "user_id", "method", "route", "status", "duration_ms")
 _ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_VARYING = re.compile(rf"/(?:{_UUID}|\d+)(?=/|$)")
+UNMATCHED = "unmatched"  # the route label of every path no route takes
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
 
 REQUESTS = Counter("earmark_requests", "HTTP requests answered", ["method", "route", "status"])
@@ -93,9 +97,75 @@ def log_config(level: str = "info") -> dict[str, Any]:
     }
 
 
-def route_of(path: str) -> str:
-    """The path with ids folded to {id}: a label of few values, and no item named in a log."""
-    return _VARYING.sub("/{id}", path)
+@dataclass(frozen=True, slots=True)
+class _Route:
+    regex: re.Pattern[str]  # the route's own, with its parameters' rules
+    loose: re.Pattern[str]  # any segment for each parameter
+    template: str
+    methods: frozenset[str]
+    rules: tuple[tuple[str, re.Pattern[str]], ...]  # parameters whose segment has a rule
+
+
+class RouteTable:
+    """The server's routes by template: what a request is labelled by (never its path), and
+    which methods a path takes. Built from the routers' own routes, so that it holds however
+    the framework nests them."""
+
+    def __init__(self) -> None:
+        self._routes: list[_Route] = []
+
+    def add(self, routes: Iterable[object]) -> None:
+        for route in routes:
+            regex = getattr(route, "path_regex", None)
+            template = getattr(route, "path_format", None)
+            if isinstance(regex, re.Pattern) and isinstance(template, str):
+                loose, _format, plain = compile_path(template)
+                convertors = getattr(route, "param_convertors", {})
+                rules = tuple(
+                    (name, re.compile(c.regex))
+                    for name, c in convertors.items()
+                    if c.regex != plain[name].regex
+                )
+                methods = frozenset(getattr(route, "methods", None) or ())
+                self._routes.append(_Route(regex, loose, template, methods, rules))
+
+    def template(self, path: str, method: str) -> str:
+        """The template of the route that takes the request (of one whose path matches when
+        none takes its method, or whose parameter alone is wrong), or UNMATCHED: a label of as
+        many values as there are routes."""
+        near = UNMATCHED
+        for route in self._routes:
+            if route.regex.match(path):
+                if method in route.methods:
+                    return route.template
+                near = route.template if near == UNMATCHED else near
+        return near if near != UNMATCHED else self.misfit(path, method)[0]
+
+    def misfit(self, path: str, method: str) -> tuple[str, list[str]]:
+        """For a path no route takes: the template of a route of `method` that would take it
+        but for the rule of some parameter (a client's id: a lower-case UUID), and the names
+        of the parameters that break their rule; or (UNMATCHED, [])."""
+        for route in self._routes:
+            found = route.loose.match(path)
+            if found and method in route.methods:
+                wrong = [name for name, rule in route.rules if not rule.fullmatch(found[name])]
+                if wrong:
+                    return route.template, wrong
+        return UNMATCHED, []
+
+    def methods(self, path: str) -> list[str]:
+        """Every method some route of `path` takes (for Allow)."""
+        found: set[str] = set()
+        for route in self._routes:
+            if route.regex.match(path):
+                found |= route.methods
+        return sorted(found)
+
+
+def method_of(scope: Scope) -> str:
+    """The request's method, or "other" for one HTTP does not define (a client may send any)."""
+    method = str(scope.get("method", ""))
+    return method if method in METHODS else "other"
 
 
 def note_user(user_id: str) -> None:
@@ -108,8 +178,8 @@ def note_user(user_id: str) -> None:
 class RequestLog:
     """ASGI middleware: an id for each request, its line in the log, its figures."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, routes: RouteTable) -> None:
+        self.app, self.routes = app, routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -134,7 +204,8 @@ class RequestLog:
         finally:
             IN_FLIGHT.dec()
             took = time.perf_counter() - started
-            method, route = str(scope.get("method", "")), route_of(str(scope.get("path", "")))
+            method = method_of(scope)
+            route = self.routes.template(str(scope.get("path", "")), method)
             REQUESTS.labels(method, route, str(info["status"])).inc()
             LATENCY.labels(method, route).observe(took)
             log.info(

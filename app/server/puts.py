@@ -123,10 +123,11 @@ class Writes:
         self.stored: list[str] = []  # annotations stored, for the audit row
         self.closing: list[str] = []  # tasks submitted or skipped by these puts
 
-    def keep_conflict(self, ann_id: str, base: int, doc: dict[str, Any]) -> None:
+    def keep_conflict(self, ann_id: str, task_id: str, base: int, doc: dict[str, Any]) -> None:
         self.db.add(
             m.Conflict(
                 annotation_id=ann_id,
+                task_id=task_id,  # what an erasure of the task finds it by
                 user_id=self.user.id,
                 base_version=base,
                 doc=doc,
@@ -210,7 +211,7 @@ def _put_new(
     other = scope.mine.get(put.task_id)
     if other is not None or put.task_id in writes.taken:
         # one annotation per annotator per task: the server's stands, this is kept aside
-        writes.keep_conflict(ann_id, put.base_version, doc)
+        writes.keep_conflict(ann_id, put.task_id, put.base_version, doc)
         if other is not None:
             return Conflict(annotation_out(other))
         given = writes.taken[put.task_id]  # by an earlier put of the same batch
@@ -229,7 +230,7 @@ def _put_over(
     if row.version == put.base_version + 1 and row.doc == doc:
         return Stored(row.version)  # the same put again
     if row.version != put.base_version:
-        writes.keep_conflict(row.id, put.base_version, doc)
+        writes.keep_conflict(row.id, row.task_id, put.base_version, doc)
         return Conflict(annotation_out(row))
     if not scope.may_write(put.task_id):
         return Refused()

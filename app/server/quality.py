@@ -9,8 +9,9 @@ Conventions where the textbooks leave a choice:
 - WER and CER are corpus figures: all errors over all reference words (characters). With no
   reference words at all they are 0 when nothing was inserted, else undefined (None).
 - Cohen's kappa is undefined (None) when chance agreement is 1: both sides used one label only.
-- Slots compare as (type, normalised words) multisets per item, so a slot on the right words
-  counts even where the reviewer's edits moved word positions.
+- Slots (and personal-data spans, by kind) compare as (type, normalised words) multisets per
+  item, so a slot on the right words counts even where the reviewer's edits moved word
+  positions. With none claimed and none due, precision, recall and F1 are 1.
 """
 
 from __future__ import annotations
@@ -79,13 +80,18 @@ def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
     return (observed - chance) / (1.0 - chance)
 
 
-def slots_of(doc: dict[str, Any], norm: Normalisation) -> Counter[tuple[str, str]]:
+def slots_of(
+    doc: dict[str, Any], norm: Normalisation, personal: bool = False
+) -> Counter[tuple[str, str]]:
+    """(type, normalised words) of each slot; with `personal`, (kind, words) of each
+    personal-data span."""
+    field, name = ("personal", "kind") if personal else ("slots", "type")
     out: Counter[tuple[str, str]] = Counter()
     for seg in doc.get("segments", []):
         words = str(seg.get("text", "")).split()
-        for s in seg.get("slots", []):
+        for s in seg.get(field) or []:
             text = " ".join(words[int(s["start_word"]) : int(s["end_word"])])
-            out[(str(s["type"]), normalise(text, norm))] += 1
+            out[(str(s[name]), normalise(text, norm))] += 1
     return out
 
 
@@ -118,6 +124,9 @@ class _Tally:
     slot_tp: int = 0
     slot_hyp: int = 0
     slot_ref: int = 0
+    personal_tp: int = 0
+    personal_hyp: int = 0
+    personal_ref: int = 0
     flag_diff: int = 0
     flag_items: int = 0
     days: dict[str, tuple[int, int, int]] | None = None  # day -> (errors, words, items)
@@ -149,6 +158,10 @@ def _add(t: _Tally, r: Reviewed, norm: Normalisation) -> None:
     t.slot_tp += sum((hs & rs).values())
     t.slot_hyp += sum(hs.values())
     t.slot_ref += sum(rs.values())
+    hp, rp = slots_of(r.submitted, norm, True), slots_of(r.reference, norm, True)
+    t.personal_tp += sum((hp & rp).values())
+    t.personal_hyp += sum(hp.values())
+    t.personal_ref += sum(rp.values())
     t.flag_diff += len(flags_of(r.submitted) ^ flags_of(r.reference))
     t.flag_items += 1
 
@@ -167,15 +180,10 @@ def _figures(t: _Tally, pace: list[int], n_flags: int) -> Figures:
         f.cer = rate(t.char_err, t.chars)
         f.intent_accuracy = sum(a == b for a, b in t.intents) / len(t.intents)
         f.intent_kappa = cohen_kappa(t.intents)
-        f.slot_precision = t.slot_tp / t.slot_hyp if t.slot_hyp else None
-        f.slot_recall = t.slot_tp / t.slot_ref if t.slot_ref else None
-        if t.slot_hyp == 0 and t.slot_ref == 0:
-            f.slot_precision = f.slot_recall = f.slot_f1 = 1.0  # nothing to find, none claimed
-        elif f.slot_precision is not None and f.slot_recall is not None:
-            total = f.slot_precision + f.slot_recall
-            f.slot_f1 = 2 * f.slot_precision * f.slot_recall / total if total else 0.0
-        else:
-            f.slot_f1 = 0.0
+        f.slot_precision, f.slot_recall, f.slot_f1 = _f1(t.slot_tp, t.slot_hyp, t.slot_ref)
+        f.personal_precision, f.personal_recall, f.personal_f1 = _f1(
+            t.personal_tp, t.personal_hyp, t.personal_ref
+        )
         f.flag_agreement = _flag_agreement(t, n_flags)
     f.wer_by_day = [
         DayFigure(day=d, wer=rate(e, w), items=n) for d, (e, w, n) in sorted(t.days.items())
@@ -184,6 +192,18 @@ def _figures(t: _Tally, pace: list[int], n_flags: int) -> Figures:
         f.seconds_per_item = sum(pace) / len(pace) / 1000.0
         f.items_per_hour = len(pace) / (sum(pace) / 3_600_000) if sum(pace) else None
     return f
+
+
+def _f1(tp: int, hyp: int, ref: int) -> tuple[float | None, float | None, float]:
+    """Precision, recall and F1 of spans claimed (`hyp`) against spans due (`ref`)."""
+    if hyp == 0 and ref == 0:
+        return 1.0, 1.0, 1.0  # nothing to find, none claimed
+    precision = tp / hyp if hyp else None
+    recall = tp / ref if ref else None
+    if precision is None or recall is None:
+        return precision, recall, 0.0
+    total = precision + recall
+    return precision, recall, 2 * precision * recall / total if total else 0.0
 
 
 def _flag_agreement(t: _Tally, n_flags: int) -> float:

@@ -14,6 +14,16 @@ class Unsatisfiable(Exception):
         self.size = size
 
 
+def range_applies(if_range: str | None, etag: str) -> bool:
+    """Whether to follow a Range (RFC 9110 §13.1.5): with no If-Range, or one naming `etag` by
+    strong comparison. A weak tag, another tag or a date (no Last-Modified is ever sent) asks
+    for the whole representation instead."""
+    if if_range is None:
+        return True
+    given = if_range.strip()
+    return given == etag and not given.startswith("W/")
+
+
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     """(first, last) byte, inclusive, or None for the whole (no header, or one we ignore as the
     RFC allows: several ranges, another unit, nonsense)."""

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.protocol import (
+    REASONS_MAX,
+    REVIEW_FIRST_MAX,
     QualityOut,
     ReviewItemOut,
     ReviewOut,
@@ -27,6 +29,7 @@ from app.protocol import (
 from app.server import models as m
 from app.server.audit import audit
 from app.server.feed import feed
+from app.server.keys import Keys, pseudonym_key
 from app.server.members import REVIEWING, require
 from app.server.models import new_id
 from app.server.quality import Reviewed, figures
@@ -49,7 +52,15 @@ class AlreadyReviewed(Exception):
 
 
 def policy_of(project: m.Project) -> ReviewPolicy:
-    return ReviewPolicy.model_validate(project.review_policy or {})
+    """The project's policy. One stored before the protocol bounded it is read inside the bounds
+    (first_n at most REVIEW_FIRST_MAX, its first REASONS_MAX reasons), so that it still works
+    and what reviewers are sent stays small; the next change stores it so."""
+    stored = dict(project.review_policy or {})
+    if isinstance(stored.get("first_n"), int):
+        stored["first_n"] = min(stored["first_n"], REVIEW_FIRST_MAX)
+    if isinstance(stored.get("reasons"), list):
+        stored["reasons"] = stored["reasons"][:REASONS_MAX]
+    return ReviewPolicy.model_validate(stored)
 
 
 def set_policy(db: Session, admin: m.User, project_id: str, policy: ReviewPolicy) -> None:
@@ -69,20 +80,21 @@ class Sampler:
     """The review sampler for one request's puts (their `sample` hook, app/server/puts.py): one
     query for the puts' projects, one count per project, one insert for the items picked."""
 
-    def __init__(self, db: Session, user: m.User, task_ids: set[str]) -> None:
-        self.db, self.user = db, user
+    def __init__(self, db: Session, user: m.User, task_ids: set[str], keys: Keys) -> None:
+        self.db, self.user, self.keys = db, user, keys
         self.now = time.time()
         rows = db.execute(select(m.Task.id, m.Task.project_id).where(m.Task.id.in_(task_ids)))
         self._project_of: dict[str, str] = {t: p for t, p in rows}
-        self._projects: dict[str, tuple[m.Project, ReviewPolicy]] = {}
+        self._projects: dict[str, tuple[bytes, ReviewPolicy]] = {}  # its key, unwrapped
         self._submitted: dict[str, int] = {}  # project -> this annotator's submitted items
         self._picked: list[dict[str, Any]] = []
 
-    def _project(self, project_id: str) -> tuple[m.Project, ReviewPolicy]:
+    def _project(self, project_id: str) -> tuple[bytes, ReviewPolicy]:
         if project_id not in self._projects:
             project = self.db.get(m.Project, project_id)
             assert project is not None
-            self._projects[project_id] = (project, policy_of(project))
+            key = pseudonym_key(self.keys, project.id, project.pseudonym_key)
+            self._projects[project_id] = (key, policy_of(project))
             self._submitted[project_id] = int(
                 self.db.scalar(
                     select(func.count(m.Annotation.id))
@@ -105,7 +117,7 @@ class Sampler:
         project_id = self._project_of.get(task_id)
         if count <= prior or project_id is None:
             return prior, state
-        project, policy = self._project(project_id)
+        key, policy = self._project(project_id)
         if prior == 0:
             self._submitted[project_id] += 1
         if state == "rejected":
@@ -113,7 +125,7 @@ class Sampler:
         elif prior == 0 and self._submitted[project_id] <= policy.first_n:
             pick = True
         else:
-            pick = _draw(project.pseudonym_key, ann_id, count) < policy.rate
+            pick = _draw(key, ann_id, count) < policy.rate
         if not pick:
             return count, "not_sampled"
         self._picked.append(

@@ -1,4 +1,4 @@
-"""Passwords (argon2), TOTP with replay protection, opaque tokens stored as SHA-256, throttling.
+"""Passwords (argon2), TOTP with replay protection, opaque tokens stored as SHA-256.
 
 A session is a family: the refresh tokens rotated from one sign-in and every access token they
 issued. Rotation derives each successor from the token it replaces (keyed by a subkey of the
@@ -6,9 +6,7 @@ master key), so a client that lost the answer and asks again within the grace ge
 successor, never a second chain; any other reuse of a spent token revokes the family, access
 tokens included, as signing out does.
 
-Throttling stops guessing without letting anyone lock an owner out: failures count per
-account and address (a low limit), per account from anywhere (a higher one), and per address
-across accounts.
+Failed sign-ins are throttled in app/server/throttle.py.
 """
 
 from __future__ import annotations
@@ -27,16 +25,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.server.models import AccessToken, FailedLogin, RefreshToken, User
+from app.server.models import AccessToken, RefreshToken, User
 
 ACCESS_TTL_S = 15 * 60
 REFRESH_TTL_S = 30 * 24 * 3600
 REFRESH_GRACE_S = 60  # a rotated refresh token still works once this long: a lost response
-FAILURE_WINDOW_S = 15 * 60
 TOTP_STEP_S = 30
-# failures allowed per window: one account from one address; one account from anywhere (a
-# slow guess spread over many addresses); one address over any accounts
-LIMITS = {"pair": 5, "account": 50, "address": 20}
 
 _hasher = PasswordHasher()
 
@@ -203,44 +197,3 @@ def revoke(db: Session, access: str, refresh: str | None) -> None:
             families.add(r.family)
     for family in families:
         end_session(db, family)
-
-
-def throttle_keys(username: str, address: str) -> list[str]:
-    name = username.lower()
-    return [f"pair:{name}|{address}", f"account:{name}", f"address:{address}"]
-
-
-def throttled(db: Session, keys: list[str]) -> float:
-    """Seconds to wait before another attempt, 0 when allowed."""
-    now = time.time()
-    wait = 0.0
-    for key in keys:
-        row = db.get(FailedLogin, key)
-        recent = row is not None and now - row.window_start < FAILURE_WINDOW_S
-        limit = LIMITS[key.split(":", 1)[0]]
-        if row is not None and recent and row.count >= limit:
-            wait = max(wait, FAILURE_WINDOW_S - (now - row.window_start))
-    return wait
-
-
-def record_failure(db: Session, keys: list[str]) -> None:
-    now = time.time()
-    for key in keys:
-        row = db.get(FailedLogin, key)
-        if row is None or now - row.window_start >= FAILURE_WINDOW_S:
-            if row is None:
-                db.add(FailedLogin(key=key, window_start=now, count=1))
-            else:
-                row.window_start, row.count = now, 1
-        else:
-            row.count += 1
-
-
-def clear_failures(db: Session, keys: list[str]) -> None:
-    """After a success: this account's failures from this address are forgiven (the others
-    still count: someone else may be guessing)."""
-    for key in keys:
-        if key.startswith("pair:"):
-            row = db.get(FailedLogin, key)
-            if row is not None:
-                db.delete(row)

@@ -20,6 +20,7 @@ from app.protocol import (
     BatchResult,
     Change,
     ChangesPage,
+    MutedOut,
     Prefill,
     SlotOut,
     TaskOut,
@@ -74,6 +75,7 @@ def task_out(t: m.Task) -> TaskOut:
         predicted_slots=[SlotOut(**s) for s in t.predicted_slots],
         lease_expires_at=t.lease_expires_at,
         prefill=Prefill.model_validate(t.prefill) if t.prefill else None,
+        muted=[MutedOut(**s) for s in t.muted or []],
     )
 
 

@@ -48,6 +48,37 @@ class AudioStore:
 
     def delete(self, task_id: str) -> None:
         self._path(task_id).unlink(missing_ok=True)
+        self._original(task_id).unlink(missing_ok=True)
+
+    # -- a project that mutes spoken personal data serves a muted copy --------------------------
+    def _original(self, task_id: str) -> Path:
+        return self.folder / f"{task_id}.original.bin"
+
+    def put_original(self, task_id: str, source: Path) -> tuple[bytes, str]:
+        """Seal a recording as the original of a muted one, beside where `put_served` stores the
+        copy served, under the key returned (the copy takes the same key; each chunk has its own
+        random nonce). Its own associated data binds it to its name: it can never pass for the
+        copy served. No route reads it."""
+        key = AESGCM.generate_key(bit_length=256)
+        digest = sealed.seal_file(source, key, self._original(task_id), _original_context(task_id))
+        return key, digest
+
+    def put_served(self, task_id: str, data: bytes, key: bytes) -> str:
+        """The muted copy of a recording whose original `put_original` sealed: what is served;
+        the SHA-256 of its bytes."""
+        return sealed.seal_bytes(data, key, self._path(task_id), task_id.encode())
+
+    def original(self, task_id: str, key: bytes) -> bytes | None:
+        """The original of a muted recording (for a redacted export's own covering); None when
+        the recording was not muted."""
+        path = self._original(task_id)
+        if not path.exists():
+            return None
+        r = sealed.SealedReader(path, key, _original_context(task_id))
+        try:
+            return r.pread(0, r.size)
+        finally:
+            r.close()
 
     # -- stores written before recordings were chunked (one nonce, one blob) ------------------
     def is_legacy(self, task_id: str) -> bool:
@@ -77,3 +108,7 @@ class AudioStore:
 
     def drop_reseal(self, task_id: str) -> None:
         self._resealed(task_id).unlink(missing_ok=True)
+
+
+def _original_context(task_id: str) -> bytes:
+    return f"{task_id}:original".encode()

@@ -2,7 +2,9 @@
 `earmark-server init` and at `serve` (it needs the master key, which migrations cannot reach).
 
 Recordings of the old single-blob format are sealed again in chunks under a new key, one at a
-time, each committed on its own so that an interrupted upgrade goes on where it stopped.
+time, each committed on its own so that an interrupted upgrade goes on where it stopped. TOTP
+secrets and projects' pseudonym keys kept in plain are wrapped; an audit log never anchored
+(a store before migration 0009) is anchored at its head as it stands.
 """
 
 from __future__ import annotations
@@ -11,16 +13,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.server import models as m
-from app.server.audit import audit
-from app.server.keys import Keys, is_wrapped, is_wrapped_text
+from app.server.anchor import KEY, anchor_key
+from app.server.audit import audit, request_anchor
+from app.server.keys import Keys, is_wrapped, is_wrapped_text, pseudonym_context, pseudonym_key
 from app.server.storage import AudioStore
 
 
 def upgrade_store(maker: sessionmaker[Session], store: AudioStore, keys: Keys) -> dict[str, int]:
-    """What was left in the old forms, in the new; then a check that this master key opens
-    what the store holds (MasterKeyError names the problem: a server with the wrong key would
-    otherwise start and fail every sign-in)."""
-    done = {"recordings": 0, "totp_secrets": 0}
+    """What was left in the old forms, in the new, once a check shows that this master key
+    opens what the store holds (MasterKeyError names the problem: a server with the wrong key
+    would otherwise start and fail every sign-in, and wrap or anchor under a key nobody keeps)."""
+    with maker() as db:
+        check_key(db, keys)
+    done = {"recordings": 0, "totp_secrets": 0, "pseudonym_keys": 0}
     with maker() as db:
         ids = list(db.scalars(select(m.Task.id).where(m.Task.audio_key.is_not(None))))
     for task_id in ids:
@@ -42,17 +47,34 @@ def upgrade_store(maker: sessionmaker[Session], store: AudioStore, keys: Keys) -
                 store.finish_reseal(task_id)
             done["recordings"] += 1
     with maker() as db:
+        db.info[KEY] = anchor_key(keys)
         for u in db.scalars(select(m.User)):
             if not is_wrapped_text(u.totp_secret):
                 u.totp_secret = keys.wrap_text(u.totp_secret, f"totp:{u.id}")
                 done["totp_secrets"] += 1
+        for p in db.scalars(select(m.Project)):
+            if not is_wrapped(p.pseudonym_key):
+                p.pseudonym_key = keys.wrap(p.pseudonym_key, pseudonym_context(p.id))
+                done["pseudonym_keys"] += 1
         if any(done.values()):
             audit(db, None, "store_upgrade", "", **done)
+        request_anchor(db)  # anchored now if it never was (app/server/anchor.py)
         db.commit()
-        user = db.scalars(select(m.User).limit(1)).first()
-        if user is not None:
-            keys.unwrap_text(user.totp_secret, f"totp:{user.id}")
-        task = db.scalars(select(m.Task).where(m.Task.audio_key.is_not(None)).limit(1)).first()
-        if task is not None:
-            keys.unwrap(task.audio_key or b"", f"task:{task.id}")
     return done
+
+
+def check_key(db: Session, keys: Keys) -> None:
+    """MasterKeyError unless `keys` opens the first wrapped value of each kind."""
+    for u in db.scalars(select(m.User)):
+        if is_wrapped_text(u.totp_secret):
+            keys.unwrap_text(u.totp_secret, f"totp:{u.id}")
+            break
+    for p in db.scalars(select(m.Project)):
+        if is_wrapped(p.pseudonym_key):
+            pseudonym_key(keys, p.id, p.pseudonym_key)
+            break
+    recordings = select(m.Task.id, m.Task.audio_key).where(m.Task.audio_key.is_not(None))
+    for task_id, blob in db.execute(recordings.limit(1000)):  # a legacy store: the first few
+        if is_wrapped(blob):
+            keys.unwrap(blob or b"", f"task:{task_id}")
+            break

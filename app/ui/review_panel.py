@@ -36,11 +36,13 @@ def _text(a: Annotation) -> str:
     return " ".join(s.text for s in a.segments)
 
 
-def _slots(a: Annotation) -> str:
+def _slots(a: Annotation, personal: bool = False) -> str:
+    """Slots (or personal-data spans) as type=“words”."""
     out = []
     for seg in a.segments:
         words = seg.text.split()
-        out += [f"{s.type}=“{' '.join(words[s.start_word : s.end_word])}”" for s in seg.slots]
+        spans = seg.personal if personal else seg.slots
+        out += [f"{s.type}=“{' '.join(words[s.start_word : s.end_word])}”" for s in spans]
     return ", ".join(out) or "none"
 
 
@@ -83,6 +85,7 @@ class ReviewPanel(QLabel):
             [
                 _pair("Intent", theirs.intent or "none", yours.intent or "none"),
                 _pair("Slots", _slots(theirs), _slots(yours)),
+                _pair("Personal data", _slots(theirs, True), _slots(yours, True)),
                 _pair("Flags", _flags(theirs), _flags(yours)),
             ]
         )
@@ -190,6 +193,8 @@ class DashboardDialog(QDialog):
         ("Intent acc.", "intent_accuracy", "{:.1%}"),
         ("Kappa", "intent_kappa", "{:.2f}"),
         ("Slot F1", "slot_f1", "{:.2f}"),
+        ("Personal F1", "personal_f1", "{:.2f}"),
+        ("Personal recall", "personal_recall", "{:.2f}"),
         ("Flags agree", "flag_agreement", "{:.1%}"),
         ("s / item", "seconds_per_item", "{:.0f}"),
         ("Items / h", "items_per_hour", "{:.0f}"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import (
@@ -21,12 +21,15 @@ from app.model.annotation import Annotation
 from app.model.conventions import Conventions, check_transcript, tag_spans
 from app.model.diff import Op, changed_word_indices, word_diff
 from app.model.slots import Slot, word_spans
+from app.model.spoken_data import Candidate
 from app.model.words import Placed, SegmentWords
 from app.ui.segments_model import SegmentsModel
 
 SLOT_COLORS = [QColor(255, 170, 0), QColor(0, 150, 200), QColor(170, 60, 200), QColor(30, 160, 60)]
 HEARD = QColor(255, 226, 90)  # the word being heard
 NOT_PLACED = QColor(140, 140, 140)
+PERSONAL = QColor(170, 0, 170)  # personal data: candidates dash-dotted, confirmed spans solid
+PERSONAL_SPAN = QColor(248, 224, 248)
 
 
 class TranscriptHighlighter(QSyntaxHighlighter):
@@ -34,6 +37,8 @@ class TranscriptHighlighter(QSyntaxHighlighter):
         super().__init__(doc)
         self.conv = conv
         self.slots: tuple[Slot, ...] = ()
+        self.personal: tuple[Slot, ...] = ()
+        self.candidates: Sequence[Candidate] = ()
         self.asr = ""
         self.compare_asr = False
         self.words: SegmentWords | None = None
@@ -66,6 +71,26 @@ class TranscriptHighlighter(QSyntaxHighlighter):
         if self.heard is not None and self.heard < len(spans):
             self._merge(spans[self.heard], lambda fmt: fmt.setBackground(HEARD))
 
+    def _personal(self, spans: list[tuple[int, int]]) -> None:
+        """Drawn over what the other rules drew, keeping their colours: the underline is its
+        own (a word not tied to the audio may be personal data too)."""
+        confirmed = [(s.start_word, s.end_word, True) for s in self.personal]
+        offered = [(c.start_word, c.end_word, False) for c in self.candidates]
+        for start, end, sure in confirmed + offered:
+            if end > len(spans):
+                continue
+
+            def mark(fmt: QTextCharFormat, sure: bool = sure) -> None:
+                fmt.setUnderlineColor(PERSONAL)
+                if not sure:
+                    fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DashDotLine)
+                    return
+                fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+                if fmt.background().color() != HEARD:
+                    fmt.setBackground(PERSONAL_SPAN)
+
+            self._merge((spans[start][0], spans[end - 1][1]), mark)
+
     def highlightBlock(self, text: str) -> None:  # noqa: N802
         spans = word_spans(text)
         if self.compare_asr:
@@ -96,6 +121,7 @@ class TranscriptHighlighter(QSyntaxHighlighter):
             fmt.setUnderlineColor(QColor(220, 0, 0))
             self.setFormat(p.start_char, max(1, p.end_char - p.start_char), fmt)
         self._words(spans)
+        self._personal(spans)
 
 
 class TranscriptEdit(QPlainTextEdit):
@@ -169,6 +195,7 @@ class TranscriptPanel(QWidget):
         self.conv = conv
         self.mark_slot_key = ""  # as the keymap binds it (set by the controller)
         self.draft_key = ""
+        self.personal_keys = ""
         self.model = SegmentsModel(conv)
         self.segments = QListView()
         self.segments.setObjectName("segments")
@@ -182,6 +209,10 @@ class TranscriptPanel(QWidget):
         self.asr_label.setTextFormat(Qt.TextFormat.RichText)
         self.slots_label = QLabel()
         self.slots_label.setWordWrap(True)
+        self.personal_label = QLabel()
+        self.personal_label.setObjectName("personal")
+        self.personal_label.setWordWrap(True)
+        self.personal_label.setStyleSheet("color: #8a008a;")
         self.words_label = QLabel()
         self.words_label.setObjectName("words")
         self.words_label.setWordWrap(True)
@@ -197,6 +228,7 @@ class TranscriptPanel(QWidget):
         lay.addWidget(self.words_label)
         lay.addWidget(self.asr_label)
         lay.addWidget(self.slots_label)
+        lay.addWidget(self.personal_label)
         lay.addWidget(self.problems)
         lay.addWidget(QLabel("<b>Segments</b>"))
         lay.addWidget(self.segments, 1)
@@ -219,17 +251,27 @@ class TranscriptPanel(QWidget):
         """Whether the text box has the keyboard."""
         return self.edit.hasFocus()
 
-    def set_key_hints(self, window_keys: set[str], mark_slot: str, draft: str) -> None:
+    def set_key_hints(
+        self, window_keys: set[str], mark_slot: str, draft: str, personal: str = ""
+    ) -> None:
         """The keys the box leaves to the window, and the ones its hints name."""
         self.edit.window_keys = window_keys
-        self.mark_slot_key, self.draft_key = mark_slot, draft
+        self.mark_slot_key, self.draft_key, self.personal_keys = mark_slot, draft, personal
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not self._updating and current.isValid():
             self.segment_selected.emit(current.row())
 
-    def show_annotation(self, a: Annotation, selected: int, asr: str, draft_by: str = "") -> None:
-        """`asr` is the hypothesis, or a local draft when `draft_by` names what made it."""
+    def show_annotation(
+        self,
+        a: Annotation,
+        selected: int,
+        asr: str,
+        draft_by: str = "",
+        candidates: Sequence[Candidate] = (),
+    ) -> None:
+        """`asr` is the hypothesis, or a local draft when `draft_by` names what made it;
+        `candidates` are the segment's personal-data candidates still open."""
         self._updating = True
         try:
             self.model.set_segments(a.segments)
@@ -239,6 +281,8 @@ class TranscriptPanel(QWidget):
                 self.segments.scrollTo(current)
             seg = a.segments[selected]
             self.highlighter.slots = seg.slots
+            self.highlighter.personal = seg.personal
+            self.highlighter.candidates = candidates
             self.highlighter.asr = asr
             self.highlighter.compare_asr = bool(asr) and len(a.segments) == 1
             self.edit.set_text(seg.text)
@@ -255,6 +299,7 @@ class TranscriptPanel(QWidget):
                     or f"none (select words, then {self.mark_slot_key or 'mark a slot'})"
                 )
             )
+            self._show_personal(words, seg.personal, candidates)
             probs = check_transcript(seg.text, self.conv)
             self.problems.setText("\n".join(p.message for p in probs))
         finally:
@@ -279,6 +324,19 @@ class TranscriptPanel(QWidget):
             h.rehighlight()
         spans = word_spans(self.edit.toPlainText())
         return spans[index][0] if index is not None and index < len(spans) else -1
+
+    def _show_personal(
+        self, words: list[str], spans: tuple[Slot, ...], candidates: Sequence[Candidate]
+    ) -> None:
+        said = [f"{s.type} “{' '.join(words[s.start_word : s.end_word])}”" for s in spans]
+        open_ = [f"{c.kind.value} “{c.text}”?" for c in candidates]
+        text = ""
+        if said or open_:
+            text = "Personal data: " + ", ".join(said + open_)
+            if open_ and self.personal_keys:
+                text += f" ({self.personal_keys})"
+        self.personal_label.setText(text)
+        self.personal_label.setVisible(bool(text))
 
     def _show_asr(self, asr: str, transcript: str, draft_by: str) -> None:
         if not asr:

@@ -53,12 +53,10 @@ class WaveformView(QFrame):
         self.playhead.setZValue(10)
         self.plot.addItem(self.playhead)
         # proposed segments (segments from pauses, before they are accepted): bars along the top
-        proposal_pen = QPen(QColor(0, 110, 200, 200))
-        proposal_pen.setWidth(6)
-        proposal_pen.setCosmetic(True)
-        self.proposals = pg.PlotCurveItem(pen=proposal_pen, connect="pairs")
-        self.proposals.setZValue(9)
-        self.plot.addItem(self.proposals)
+        self.proposals = self._bars(QColor(0, 110, 200, 200), 6)
+        # stretches a muting project covered by a tone: bars along the bottom, with their kind
+        self.muted = self._bars(QColor(170, 0, 170, 210), 8)
+        self.muted_labels: list[pg.TextItem] = []
         self.overview = OverviewStrip(AXIS_WIDTH_PX)
         self.overview.jump_requested.connect(self.centre_on)
         lay = QVBoxLayout(self)
@@ -78,6 +76,16 @@ class WaveformView(QFrame):
         self.segments_item.segment_clicked.connect(self._clicked)
         self.segments_item.boundary_moving.connect(self.boundary_moving)
         self.segments_item.boundary_moved.connect(self.boundary_moved)
+
+    def _bars(self, color: QColor, width: int) -> pg.PlotCurveItem:
+        """Bars over the waveform, one per pair of points, of a width that ignores the zoom."""
+        pen = QPen(color)
+        pen.setWidth(width)
+        pen.setCosmetic(True)
+        bars = pg.PlotCurveItem(pen=pen, connect="pairs")
+        bars.setZValue(9)
+        self.plot.addItem(bars)
+        return bars
 
     # -- content ------------------------------------------------------------------------------
     def set_clip(self, clip: Clip | None, duration_s: float, listening: int = MIX) -> None:
@@ -112,6 +120,20 @@ class WaveformView(QFrame):
         top = self.vb.viewRange()[1][1] - 0.05
         xs = np.array([t for span in spans for t in span], dtype=float)
         self.proposals.setData(xs, np.full(len(xs), top))
+
+    def set_muted(self, stretches: tuple[tuple[float, float, str], ...]) -> None:
+        """Stretches the server covered by a tone, each named by its kind's tag."""
+        for label in self.muted_labels:
+            self.plot.removeItem(label)
+        bottom = self.vb.viewRange()[1][0] + 0.05
+        xs = np.array([t for a, b, _k in stretches for t in (a, b)], dtype=float)
+        self.muted.setData(xs, np.full(len(xs), bottom))
+        self.muted_labels = []
+        for a, _b, kind in stretches:
+            label = pg.TextItem(f"muted [{kind}]", color=(140, 0, 140), anchor=(0, 1))
+            label.setPos(a, bottom + 0.05)
+            self.plot.addItem(label)
+            self.muted_labels.append(label)
 
     def set_playhead(self, t_s: float) -> None:
         self.playhead.setValue(t_s)

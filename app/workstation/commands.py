@@ -23,6 +23,7 @@ from app.ui.labels_panel import FLAG_CMDS
 from app.ui.main_window import Part
 from app.workstation.controller import Controller
 from app.workstation.editor import Editor
+from app.workstation.personal_controls import personal_data
 
 if TYPE_CHECKING:  # a server's project only: imported by the composition root when one opens
     from app.workstation.server_sync import ServerSync
@@ -49,7 +50,14 @@ def merge(*tables: Table) -> Table:
 
 def editing(c: Controller) -> Table:
     """What every mode shares: listening, segments, labels, moving around."""
-    return merge(listening(c), words(c), segments(c), labelling(c), moving(c))
+    return merge(
+        listening(c),
+        words(c),
+        segments(c),
+        labelling(c),
+        with_activity(c.editor, personal_data(c)),
+        moving(c),
+    )
 
 
 def listening(c: Controller) -> Table:

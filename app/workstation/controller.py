@@ -28,6 +28,7 @@ from app.workstation.clip_feed import ClipFeed
 from app.workstation.draft_feed import DraftFeed
 from app.workstation.editor import Editor
 from app.workstation.pedals import PedalEvent
+from app.workstation.personal_controls import Spotter
 from app.workstation.player import Player
 from app.workstation.project import ImportReport, Progress, Project, scan_source
 from app.workstation.spectrogram_feed import SpectrogramFeed
@@ -91,6 +92,7 @@ class Controller(QObject):
         )
         self.spectrogram = SpectrogramFeed(runner, window.spectrogram, lambda: self.clip)
         self.words = WordFeed(runner, project.conventions, window.transcript)
+        self.spotter = Spotter()
         self.words.on_aligned = lambda: self.words.show(self.clip, self.segment())
         self._caret_at = -1  # where following the playhead last put the caret
         self.next_ready_ms: list[float] = []
@@ -235,6 +237,7 @@ class Controller(QObject):
         )
         self.window.queue.show_queue(self.editor.tasks, self.editor.statuses(), self.editor.index)
         self.player.stop()
+        self.window.waveform.set_muted(task.muted)
         if self.sync is not None:
             self.sync.show_banners()
         clip = self.clips.get(task.audio_path)
@@ -298,7 +301,9 @@ class Controller(QObject):
             return
         w.waveform.set_segments(a.segments, self.editor.segment)
         draft_by = "" if task.asr_text else task.draft_by
-        w.transcript.show_annotation(a, self.editor.segment, task.hypothesis, draft_by)
+        seg = a.segments[self.editor.segment]
+        found = self.spotter.candidates(task.id, seg, self.project.conventions)
+        w.transcript.show_annotation(a, self.editor.segment, task.hypothesis, draft_by, found)
         self.words.want(self.clip, a.segments, self.editor.segment)
         self.words.show(self.clip, a.segments[self.editor.segment])
         w.labels.show_annotation(a, self.most_used)
@@ -396,8 +401,12 @@ class Controller(QObject):
         """Every key named in the window, as the keymap binds it now."""
         w = self.window
         self.drafts.key_hint = self.actions.hint(Cmd.DRAFT_TRANSCRIPT)
+        hint = self.actions.hint
         w.transcript.set_key_hints(
-            self.actions.global_sequences(), self.actions.hint(Cmd.MARK_SLOT), self.drafts.key_hint
+            self.actions.global_sequences(),
+            hint(Cmd.MARK_SLOT),
+            self.drafts.key_hint,
+            f"{hint(Cmd.CONFIRM_PERSONAL)} confirms, {hint(Cmd.DISMISS_PERSONAL)} dismisses",
         )
         w.labels.set_key_hints(self.actions.hint)
 

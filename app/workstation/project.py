@@ -221,14 +221,17 @@ def items(store: Store, include_todo: bool = False) -> list[formats.Item]:
 
 
 def export(
-    store: Store, fmt: str, output: Path | None, include_todo: bool = False
+    store: Store, fmt: str, output: Path | None, include_todo: bool = False, redact: bool = False
 ) -> tuple[int, list[str]]:
     """Write the project as `fmt` (formats.write_to: a file, standard output, or a folder);
-    how many lines or files, and what the format cannot hold."""
+    how many lines or files, and what the format cannot hold. `redact`: personal data
+    confirmed in the window is written as its kind's tag (formats.redacted)."""
     chosen = items(store, include_todo)
     if fmt != "jsonl" and not include_todo:  # a skipped item is in Earmark's own export only
         chosen = [i for i in chosen if i.annotation.status == Status.SUBMITTED]
     notes = formats.Notes()
+    if redact:
+        chosen = formats.redacted(chosen, notes)
     try:
         n = formats.write_to(fmt, chosen, output, notes)
     except formats.FormatError as exc:

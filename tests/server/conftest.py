@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 
 from app.protocol import AnnotationDoc
 from app.server import models as m
+from app.server.anchor import anchor_key
 from app.server.api import create_app
 from app.server.db import make_engine, migrate, sessions
 from app.server.importer import import_recordings
-from app.server.keys import Keys, load_keys
+from app.server.keys import Keys, load_keys, pseudonym_context
 from app.server.security import hash_password, new_totp_secret
 from app.server.storage import AudioStore
 from tests.conftest import write_tone
@@ -98,12 +99,25 @@ class World:
     engine: Engine
 
     def session(self) -> Session:
-        return sessions(self.engine)()
+        """A session as the server's: what it audits moves the chain's anchor on."""
+        return sessions(self.engine, anchor_key(server_keys()))()
 
 
 def server_keys(data: Path | None = None) -> Keys:
     """The tests' master key (tests/conftest.py makes it, outside every data folder)."""
     return load_keys(None, data)
+
+
+def new_project(name: str, key: bytes) -> m.Project:
+    """A project whose pseudonym key is stored wrapped, as `project create` makes it."""
+    project_id = m.new_id()
+    return m.Project(
+        id=project_id,
+        name=name,
+        taxonomy={"intents": ["play_music"], "slot_types": []},
+        conventions={"tags": []},
+        pseudonym_key=server_keys().wrap(key, pseudonym_context(project_id)),
+    )
 
 
 @functools.cache
@@ -168,22 +182,13 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
     for k in range(8):
         write_tone(recordings / f"r{k}.wav", 0.5 + 0.1 * k)
     engine = make_engine(db_url)
-    with sessions(engine)() as db:
-        project = m.Project(
-            name="va",
-            taxonomy={"intents": ["play_music"], "slot_types": []},
-            conventions={"tags": []},
-            pseudonym_key=b"k" * 32,
-        )
+    with sessions(engine, anchor_key(server_keys()))() as db:
+        project = new_project("va", b"k" * 32)
         db.add(project)
         db.flush()
         import_recordings(db, AudioStore(data / "audio"), server_keys(), project, recordings)
-        elsewhere = m.Project(  # another team's project: nobody of va's team is in it
-            name="elsewhere",
-            taxonomy={"intents": ["play_music"], "slot_types": []},
-            conventions={"tags": []},
-            pseudonym_key=b"e" * 32,
-        )
+        # another team's project: nobody of va's team is in it
+        elsewhere = new_project("elsewhere", b"e" * 32)
         db.add(elsewhere)
         db.commit()
         project_id, elsewhere_id = project.id, elsewhere.id

@@ -257,8 +257,9 @@ def routes(w: World) -> set[tuple[str, str]]:
     out = set()
     for c in iter_route_contexts(w.app.routes):  # also inside the routers the app includes
         r = c.original_route
-        if isinstance(r, APIRoute) and c.path and c.path.startswith("/api/v1"):
-            out |= {(meth, c.path) for meth in r.methods}
+        path = c.path_format  # {annotation_id}, not {annotation_id:client_id}
+        if isinstance(r, APIRoute) and path and path.startswith("/api/v1"):
+            out |= {(meth, path) for meth in r.methods}
     return out
 
 

@@ -176,7 +176,7 @@ def test_metrics_are_for_admins_and_the_scrape_token_and_each_request_logs_a_lin
     audio = [x for x in requests if x["request_id"] == "trace-12345678"]
     assert len(audio) == 1
     (a,) = audio
-    assert a["route"] == "/api/v1/tasks/{id}/audio" and a["status"] == 200
+    assert a["route"] == "/api/v1/tasks/{task_id}/audio" and a["status"] == 200
     assert a["user_id"] and a["method"] == "GET" and a["duration_ms"] >= 0
     assert task not in json.dumps(lines)  # ids of items are folded away
     assert {x["status"] for x in requests} >= {200, 401, 403}

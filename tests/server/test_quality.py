@@ -125,3 +125,19 @@ def test_per_annotator_outcomes_pace_and_days() -> None:
     assert a.items_per_hour == pytest.approx(3 / (210 / 3600))
     assert q.annotators["ann_b"].wer == 0.0 and q.annotators["ann_b"].items_submitted == 1
     assert q.project.items_reviewed == 4 and q.project.items_submitted == 4
+
+
+def test_personal_data_spans_agree_like_slots() -> None:
+    said = "call five five five one two three four now"
+    hyp = doc(said)
+    ref = doc(said)
+    ref["segments"][0]["personal"] = [{"kind": "phone", "start_word": 1, "end_word": 8}]
+    missed = figures([fixed(hyp, ref)], {}, NORM, FLAGS)
+    assert missed.project.personal_recall == 0.0 and missed.project.personal_f1 == 0.0
+    hyp["segments"][0]["personal"] = [{"kind": "phone", "start_word": 1, "end_word": 8}]
+    both = figures([fixed(hyp, ref)], {}, NORM, FLAGS)
+    assert both.project.personal_f1 == 1.0
+    hyp["segments"][0]["personal"] = [{"kind": "number", "start_word": 1, "end_word": 8}]
+    kind = figures([fixed(hyp, ref)], {}, NORM, FLAGS)  # the right words, the wrong kind
+    assert kind.project.personal_precision == 0.0
+    assert figures([fixed(doc("hi"), doc("hi"))], {}, NORM, FLAGS).project.personal_f1 == 1.0

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.protocol import AnnotationPut
 from app.server import cli, review, service
 from app.server import models as m
-from tests.server.conftest import Person, World
+from tests.server.conftest import Person, World, server_keys
 
 
 def submitted(text: str, n: int = 1, intent: str = "play_music") -> dict[str, Any]:
@@ -56,7 +56,9 @@ def test_sampler_hits_its_share_and_never_hands_out_own_work(world: World) -> No
                 for t in tasks[k : k + 250]
             }
             for _ in range(2):
-                sampler = review.Sampler(db, admin, {p.task_id for p in items.values()})
+                sampler = review.Sampler(
+                    db, admin, {p.task_id for p in items.values()}, server_keys()
+                )
                 service.put_many(db, admin, items, sampler)
                 sampler.finish()
         db.commit()

@@ -114,7 +114,13 @@ def test_puts_are_idempotent_and_stale_bases_are_conflicts(world: World) -> None
         assert db.get(m.Annotation, ann).doc == text_doc("play some jazz please")  # type: ignore[union-attr]
     # another annotator can neither see nor overwrite it
     assert put(world, "ann_b", ann, task, 2, "mine now").status_code == 404
-    assert put(world, "ann_a", "not-a-uuid", task, 0, "x").status_code == 422
+    # ids of annotations are lower-case UUIDs: no route takes another (so /annotations/batch is
+    # never one), and a put with one hears which id broke which rule
+    for wrong in ("not-a-uuid", str(uuid.uuid4()).upper()):
+        r = put(world, "ann_a", wrong, task, 0, "x")
+        assert r.status_code == 422, (wrong, r.status_code)
+        (error,) = r.json()["detail"]
+        assert error["loc"] == ["path", "annotation_id"] and "lower-case UUID" in error["msg"]
 
 
 def test_batch_put(world: World) -> None:

@@ -42,7 +42,7 @@ def test_demo_annotates_against_the_server(qtbot, tmp_path: Path, pulse: str) ->
             return sync.passes > passes and status is not None and status.pending == 0
 
         qtbot.waitUntil(all_sent, timeout=20_000)
-        out = subprocess.run(
+        done = subprocess.run(
             [
                 sys.executable,
                 "-m",
@@ -54,10 +54,15 @@ def test_demo_annotates_against_the_server(qtbot, tmp_path: Path, pulse: str) ->
             ],
             capture_output=True,
             text=True,
-            check=True,
             timeout=120,
-            env={"EARMARK_SERVER_DATA": str(demo.folder), "PATH": "/usr/bin:/bin"},
-        ).stdout
+            env={  # the demo's own data and master key (an export is audited: the key anchors it)
+                "EARMARK_SERVER_DATA": str(demo.folder / "data"),
+                "EARMARK_SERVER_KEY_FILE": str(demo.folder / "master.key"),
+                "PATH": "/usr/bin:/bin",
+            },
+        )
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        out = done.stdout
         assert f"{first} please" in out and '"submitted"' in out
         ctrl.window.close()
         runner.shutdown()

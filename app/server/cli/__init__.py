@@ -3,7 +3,9 @@
     setup      init, serve, keys rotate                      (app/server/cli/setup.py)
     people     user add|list|disable|enable|role|reset-password|reset-totp,
                project member add|remove|list                (app/server/cli/people.py)
-    projects   project create|review-policy|retention, import, export  (cli/projects.py)
+    projects   project create|review-policy|retention|mute-spoken-data,
+               import                                        (app/server/cli/projects.py)
+    exporting  export, redacted or not                       (app/server/cli/exporting.py)
     privacy    customer forget, retention run, audit verify|show|heard|listened (privacy.py)
     bridge     label-studio pull|push                        (app/server/cli/bridge.py)
     operate    backup, restore, metrics-token                (app/server/cli/operate.py)
@@ -23,14 +25,19 @@ import contextlib
 import functools
 import os
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
+from app.server.anchor import AnchorKey, anchor_key
+from app.server.cli import inputs
 from app.server.config import Config, ConfigError, load_config
 from app.server.db import data_dir, default_url, make_engine, sessions
 from app.server.keys import Keys, MasterKeyError, load_keys
+from app.server.serving import ServerRunning
 
 # (command, action) -> what runs it, with a session; set by the modules below
 Run = Callable[[Session, argparse.Namespace], int]
@@ -39,8 +46,32 @@ ON_DB: dict[tuple[str, str | None], Run] = {}
 ON_URL: dict[str, Callable[[str, argparse.Namespace], int]] = {}
 
 
+def shown(text: str) -> str:
+    """`text` with each character that could end a line, move a terminal's cursor or reorder
+    what it shows (controls, escapes, format characters such as bidi overrides, separators)
+    written as its escape: one line, that shows what it holds."""
+    return "".join(
+        c.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if unicodedata.category(c) in _UNSHOWN
+        else c
+        for c in text
+    )
+
+
+_UNSHOWN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
 def say(text: str) -> None:
-    sys.stdout.write(text + "\n")
+    """One line on standard output, whatever a name or a message in it holds."""
+    sys.stdout.write(shown(text) + "\n")
+
+
+class Parser(argparse.ArgumentParser):
+    """A refused option is one line on standard error, and exit code 2 (argparse's own error
+    comes after the whole usage, which buries the line that matters)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {shown(message)} (--help says more)\n")
 
 
 def configured(args: argparse.Namespace) -> Config:
@@ -59,12 +90,17 @@ def keys_of(args: argparse.Namespace, create: bool = False) -> Keys:
     return load_keys(args.key_file, data_dir(), create=create)
 
 
+def anchor_of(args: argparse.Namespace) -> AnchorKey:
+    """The audit anchor's key, loaded from the master key when a command first audits."""
+    return lambda: anchor_key(keys_of(args))
+
+
 @contextlib.contextmanager
-def sessions_of(url: str) -> Iterator[Session]:
+def sessions_of(url: str, anchor: AnchorKey | None = None) -> Iterator[Session]:
     """A session on the database at `url`, its engine disposed of afterwards."""
     engine = make_engine(url)
     try:
-        with sessions(engine)() as db:
+        with sessions(engine, anchor)() as db:
             yield db
     finally:
         engine.dispose()
@@ -75,7 +111,9 @@ def parser() -> argparse.ArgumentParser:
     """Built once a process (the demo runs several commands in one)."""
     from app.server.cli import bridge, demo, operate, people, privacy, projects, setup
 
-    p = argparse.ArgumentParser(prog="earmark-server", description="The Earmark sync server.")
+    p: argparse.ArgumentParser = Parser(
+        prog="earmark-server", description="The Earmark sync server."
+    )
     p.add_argument(
         "--config",
         type=Path,
@@ -109,22 +147,41 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# what each command needs of the database before it runs: one set up (schema, as every command
+# with a session does), one it can reach (init sets it up), a URL (restore puts a database
+# back), or none (the demo makes its own)
+NEEDS = {"init": "connect", "serve": "schema", "backup": "schema", "restore": "url"}
+NEEDS["keys"] = "schema"  # keys rotate opens its own session (under the serving lock)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a refused option (one line said why)
+        return exc.code if isinstance(exc.code, int) else 2
+    bad = inputs.undecodable(args)
+    if bad is not None:
+        say(f"earmark-server: the {bad} given is not valid UTF-8")
+        return 2
     try:
         args.settings = configured(args)
     except ConfigError as exc:
         say(f"earmark-server: {exc}")
         return 2
     url = args.db or args.settings.database or default_url()
+    need = NEEDS.get(args.command, "" if args.command in ON_URL else "schema")
+    problem = inputs.database_problem(url, need) if need else None
+    if problem is not None:
+        say(f"earmark-server: {problem}")
+        return 2
     try:
         if args.command in ON_URL:
             return ON_URL[args.command](url, args)
         run = (
             ON_DB.get((args.command, getattr(args, "action", None))) or ON_DB[(args.command, None)]
         )
-        with sessions_of(url) as db:
+        with sessions_of(url, anchor_of(args)) as db:
             return run(db, args)
-    except MasterKeyError as exc:
+    except (MasterKeyError, ServerRunning) as exc:
         say(f"earmark-server: {exc}")
         return 2

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app import formats
 from app.server import models as m
 from app.server.cli import ON_DB, keys_of, say
+from app.server.cli.inputs import INT32_MAX, whole
 from app.server.cli.projects import project_named
 from app.server.db import data_dir
 from app.server.storage import AudioStore
@@ -37,7 +38,9 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p = ls.add_parser(name, help=text)
         p.add_argument("project", help="the Earmark project (made with `project create`)")
         p.add_argument("--url", required=True, help="the Label Studio server, https://host:port")
-        p.add_argument("--ls-project", type=int, required=True, help="its project id")
+        p.add_argument(
+            "--ls-project", type=whole(1, INT32_MAX), required=True, help="its project id"
+        )
     ON_DB[("label-studio", "pull")] = run_pull
     ON_DB[("label-studio", "push")] = run_push
 

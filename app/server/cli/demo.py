@@ -28,6 +28,7 @@ from types import FrameType
 from typing import NoReturn
 
 from app.server.cli import ON_URL
+from app.server.cli.inputs import PORT_MAX, whole
 from app.server.config import Config
 
 PROJECT = "Voice assistant (demo)"
@@ -43,7 +44,7 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "`earmark demo`; the password is the first line of stdin; FOLDER is removed at the end)",
     )
     d.add_argument("folder", type=Path, help="an empty folder this server owns and removes")
-    d.add_argument("--port", type=int, required=True)
+    d.add_argument("--port", type=whole(1, PORT_MAX), required=True)
     d.add_argument("--manifest", type=Path, required=True, help="the recordings to import")
     d.add_argument("--taxonomy", type=Path, required=True)
     d.add_argument("--conventions", type=Path, required=True)
@@ -94,6 +95,7 @@ def _hashes(password: str) -> list[str]:
 def _serve(folder: Path, hashes: Future[list[str]], args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.server.anchor import anchor_key
     from app.server.cli import keys_of, main, parser, sessions_of
     from app.server.cli.people import add_user
     from app.server.cli.setup import prepare_serving
@@ -112,8 +114,8 @@ def _serve(folder: Path, hashes: Future[list[str]], args: argparse.Namespace) ->
             raise RuntimeError(f"`{argv[0]} {argv[1] if len(argv) > 1 else ''}`: {out.getvalue()}")
 
     step("init")
-    with sessions_of(db) as session:  # as `user add` does, with the hashes made meanwhile
-        keys = keys_of(parser().parse_args(key + ["init"]))
+    keys = keys_of(parser().parse_args(key + ["init"]))
+    with sessions_of(db, anchor_key(keys)) as session:  # as `user add` does, hashes made meanwhile
         for (name, role), password_hash in zip(USERS, hashes.result(), strict=True):
             add_user(session, keys, name, role, password_hash)
     step(

@@ -9,6 +9,7 @@ from app.server.backup import BackupError, backup, restore
 from app.server.cli import ON_URL, say
 from app.server.db import data_dir
 from app.server.operations import new_metrics_token
+from app.server.serving import alone
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,9 +24,7 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="a new token for Prometheus to read /api/v1/metrics (the old one stops working)",
     )
     ON_URL["backup"] = lambda url, args: _guarded(lambda: backup(url, data_dir(), args.folder, say))
-    ON_URL["restore"] = lambda url, args: _guarded(
-        lambda: restore(url, data_dir(), args.folder, say)
-    )
+    ON_URL["restore"] = lambda url, args: _guarded(lambda: _restore(url, args.folder))
     ON_URL["metrics-token"] = lambda _url, _args: _token()
 
 
@@ -35,7 +34,18 @@ def _guarded(work: object) -> int:
     except BackupError as exc:
         say(f"earmark-server: {exc}")
         return 2
+    except OSError as exc:  # a file where a folder is named, a folder it may not write
+        where = f"{exc.filename}: " if exc.filename else ""
+        say(f"earmark-server: {where}{exc.strerror or exc}")
+        return 2
     return 0
+
+
+def _restore(url: str, folder: Path) -> None:
+    """Refused while a server serves this database or data folder (what it accepted after the
+    backup would be lost without a word); no server starts until it is done."""
+    with alone(url, data_dir(), "restoring a backup"):
+        restore(url, data_dir(), folder, say)
 
 
 def _token() -> int:

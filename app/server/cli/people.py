@@ -25,6 +25,7 @@ from app.server.feed import feed
 from app.server.keys import Keys
 from app.server.members import ROLES
 from app.server.security import hash_password, new_totp_secret, totp_uri
+from app.server.usernames import NameRefused, find_user, new_username
 
 GLOBAL_ROLES = list(get_args(Role))
 
@@ -35,7 +36,11 @@ def add(
 ) -> None:
     u = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
     a = u.add_parser("add", help="add a user; prints the TOTP enrolment URI and QR code")
-    a.add_argument("username")
+    a.add_argument(
+        "username",
+        help="letters and digits (Latin, Cyrillic and Greek not mixed), . _ - @; stored in"
+        " lower case (sign-in takes any case); refused if it looks like another user's",
+    )
     a.add_argument("--role", choices=GLOBAL_ROLES, required=True)
     a.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     u.add_parser("list", help="every user, their role, state and projects")
@@ -86,7 +91,7 @@ def _password(args: argparse.Namespace) -> str | None:
 
 
 def _user(db: Session, username: str) -> m.User | None:
-    user = db.scalars(select(m.User).where(m.User.username == username)).first()
+    user = find_user(db, username)
     if user is None:
         say(f"earmark-server: no user named {username}")
     return user
@@ -127,15 +132,17 @@ def release_leases(db: Session, user_id: str, project_id: str | None = None) -> 
 
 
 def user_add(db: Session, args: argparse.Namespace) -> int:
+    try:  # before the password is asked for
+        name = new_username(db, args.username)
+    except NameRefused as exc:
+        say(f"earmark-server: cannot add a user named {args.username!r}: {exc}")
+        return 2
     password = _password(args)
     if password is None:
         return 2
-    if db.scalars(select(m.User).where(m.User.username == args.username)).first():
-        say(f"earmark-server: there is a user named {args.username} already")
-        return 2
-    secret = add_user(db, keys_of(args), args.username, args.role, hash_password(password))
-    say(f"user {args.username} ({args.role}) added. Enrol their authenticator app:")
-    _enrol(secret, args.username)
+    secret = add_user(db, keys_of(args), name, args.role, hash_password(password))
+    say(f"user {name} ({args.role}) added. Enrol their authenticator app:")
+    _enrol(secret, name)
     return 0
 
 

@@ -2,7 +2,7 @@
 
 customer forget ID       every recording of a customer, in every project, erased
 retention run            recordings past their project's retention period, erased (cron)
-audit verify             the hash chain checked; the first broken row named
+audit verify             the hash chain and its anchor checked; the first broken row named
 audit show [filters]     rows by user, task, action and time; --json for JSON lines
 audit heard TASK         who heard a recording (or --project NAME --item N)
 audit listened USER      what a user heard (the last 7 days unless --since says)
@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-import time
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.server import models as m
+from app.server.anchor import Head, anchor_key, head, problems
 from app.server.audit import entries, first_break
-from app.server.cli import ON_DB, say
+from app.server.cli import ON_DB, keys_of, say
+from app.server.cli.inputs import INT32_MAX, moment, whole
 from app.server.db import data_dir, wipe_freed
 from app.server.erase import Erased, apply_retention, forget_customer
 from app.server.storage import AudioStore
+from app.server.usernames import find_user
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,7 +45,16 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a = sub.add_parser("audit", help="ask the audit log").add_subparsers(
         dest="action", required=True
     )
-    a.add_parser("verify", help="check the whole chain; name the first broken row")
+    v = a.add_parser("verify", help="check the whole chain and its anchor; name what broke")
+    v.add_argument(
+        "--known",
+        type=_known,
+        action="append",
+        default=[],
+        metavar="SEQ:HASH",
+        help="a head an earlier verify reported (kept apart from the server): the log must"
+        " still hold that row with that hash (repeat for several)",
+    )
     show = a.add_parser("show", help="rows by user, task, action and time")
     show.add_argument("--user", help="a user name")
     show.add_argument("--task", help="a recording's task id")
@@ -54,7 +64,7 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     heard = a.add_parser("heard", help="who heard a recording")
     heard.add_argument("task", nargs="?", help="its task id (or --project and --item)")
     heard.add_argument("--project")
-    heard.add_argument("--item", type=int)
+    heard.add_argument("--item", type=whole(1, INT32_MAX))
     heard.add_argument("--json", action="store_true")
     listened = a.add_parser("listened", help="what a user heard")
     listened.add_argument("user")
@@ -71,26 +81,12 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _times(p: argparse.ArgumentParser, default_since: str | None = None) -> None:
     p.add_argument(
         "--since",
+        type=moment,  # seconds since the epoch (a default is read the same way)
         default=default_since,
         help="a date or time (2026-11-30, 2026-11-30T09:00) or an age (7d, 12h)"
         + (f"; default {default_since}" if default_since else ""),
     )
-    p.add_argument("--until", help="as --since")
-
-
-def when(text: str | None, now: float | None = None) -> float | None:
-    """Seconds since the epoch for a date, a date and time (UTC unless it says), or an age."""
-    if text is None:
-        return None
-    now = time.time() if now is None else now
-    age = re.fullmatch(r"(\d+)([dhm])", text.strip())
-    if age:
-        n, unit = int(age.group(1)), age.group(2)
-        return now - n * {"d": 86_400, "h": 3_600, "m": 60}[unit]
-    moment = datetime.fromisoformat(text.strip())
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    p.add_argument("--until", type=moment, help="as --since")
 
 
 def _stamp(at: float) -> str:
@@ -111,7 +107,7 @@ def forget(db: Session, args: argparse.Namespace) -> int:
     if not customer:
         say("earmark-server: name the customer's account id (or give it with --id-stdin)")
         return 2
-    done = forget_customer(db, AudioStore(data_dir() / "audio"), customer)
+    done = forget_customer(db, AudioStore(data_dir() / "audio"), keys_of(args), customer)
     db.commit()
     wipe_freed(db)
     _report("erased", done)
@@ -129,14 +125,43 @@ def retention_run(db: Session, args: argparse.Namespace) -> int:
     return 0
 
 
+def _known(text: str) -> Head:
+    """SEQ:HASH as `audit verify` reports a head."""
+    seq, _, digest = text.strip().partition(":")
+    digits, hexdigits = "0123456789", "0123456789abcdefABCDEF"
+    if not (
+        0 < len(seq) <= 12
+        and all(c in digits for c in seq)
+        and len(digest) == 64
+        and all(c in hexdigits for c in digest)
+    ):
+        raise argparse.ArgumentTypeError(
+            f"--known takes a row and its hash as verify reports them (SEQ:HASH), not {text!r}"
+        )
+    return Head(int(seq), digest.lower())
+
+
 def verify(db: Session, args: argparse.Namespace) -> int:
+    """The chain's links and hashes, then its anchor (app/server/anchor.py): what the MAC
+    under the master key vouches for, and any head kept elsewhere."""
     broken = first_break(db)
-    rows = len(entries(db))
-    if broken is None:
-        say(f"the audit log holds: {rows} row(s), every link and hash as written")
+    found = problems(db, anchor_key(keys_of(args)), args.known)
+    if broken is None and not found:
+        last = head(db)
+        say(
+            f"the audit log holds: {len(entries(db))} row(s), every link and hash as written,"
+            " its head anchored under the master key"
+        )
+        say(
+            f"head: row {last.seq}, hash {last.hash} (keep it apart from the server: a later"
+            f" `audit verify --known {last.seq}:{last.hash}` shows the log still holds it)"
+        )
         return 0
-    seq, why = broken
-    say(f"the audit log is broken at row {seq}: {why}")
+    if broken is not None:
+        seq, why = broken
+        say(f"the audit log is broken at row {seq}: {why}")
+    for why in found:
+        say(f"the audit log is broken: {why}")
     return 1
 
 
@@ -145,10 +170,10 @@ def _names(db: Session) -> dict[str, str]:
 
 
 def _user_id(db: Session, name: str) -> str | None:
-    found = db.scalar(select(m.User.id).where(m.User.username == name))
+    found = find_user(db, name)
     if found is None:
         say(f"earmark-server: no user named {name}")
-    return found
+    return found.id if found else None
 
 
 def _print(rows: list[dict[str, object]], as_json: bool, columns: list[str]) -> None:
@@ -173,7 +198,7 @@ def show_rows(db: Session, args: argparse.Namespace) -> int:
             "object": e.object_id,
             "detail": e.detail,
         }
-        for e in entries(db, user_id, args.task, args.what, when(args.since), when(args.until))
+        for e in entries(db, user_id, args.task, args.what, args.since, args.until)
     ]
     _print(rows, args.json, ["seq", "at", "user", "action", "object", "detail"])
     return 0
@@ -197,6 +222,9 @@ def who_heard(db: Session, args: argparse.Namespace) -> int:
     heard: dict[str, list[float]] = {}
     for e in entries(db, object_id=task_id, action="audio_access"):
         heard.setdefault(names.get(e.user_id or "", "?"), []).append(e.at)
+    if not heard and db.get(m.Task, task_id) is None:  # an erased one's listeners are still shown
+        say(f"earmark-server: no recording has the task id {task_id}")
+        return 2
     rows: list[dict[str, object]] = [
         {"user": who, "times": len(ats), "first": _stamp(min(ats)), "last": _stamp(max(ats))}
         for who, ats in sorted(heard.items())
@@ -216,7 +244,7 @@ def what_heard(db: Session, args: argparse.Namespace) -> int:
         for t, p in db.execute(select(m.Task, m.Project).join(m.Project)).all()
     }
     heard: dict[str, list[float]] = {}
-    for e in entries(db, user_id, None, "audio_access", when(args.since), when(args.until)):
+    for e in entries(db, user_id, None, "audio_access", args.since, args.until):
         heard.setdefault(e.object_id, []).append(e.at)
     rows: list[dict[str, object]] = []
     for task_id, ats in sorted(heard.items(), key=lambda kv: min(kv[1])):

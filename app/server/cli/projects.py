@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -17,13 +16,14 @@ from sqlalchemy.orm import Session
 from app import formats
 from app.model.conventions import conventions_from
 from app.model.taxonomy import taxonomy_from
-from app.protocol import ReasonCode, ReviewPolicy
+from app.protocol import REASONS_MAX, REVIEW_FIRST_MAX, ReviewPolicy
 from app.server import models as m
 from app.server.audit import audit
-from app.server.cli import ON_DB, keys_of, say
+from app.server.cli import ON_DB, keys_of, say, shown
+from app.server.cli.inputs import INT32_MAX, number, one_line, reason_codes, whole
 from app.server.db import data_dir
-from app.server.export import export_records, item_of
 from app.server.importer import import_recordings
+from app.server.keys import pseudonym_context
 from app.server.review import policy_of
 from app.server.storage import AudioStore
 
@@ -36,6 +36,11 @@ def add(
     cp.add_argument("name")
     cp.add_argument("--taxonomy", type=Path, required=True)
     cp.add_argument("--conventions", type=Path, required=True)
+    cp.add_argument(
+        "--mute-spoken-data",
+        action="store_true",
+        help="serve recordings with the personal data their hypothesis says covered by a tone",
+    )
     imp = sub.add_parser("import", help="import recordings into a project")
     imp.add_argument("project")
     imp.add_argument(
@@ -52,31 +57,33 @@ def add(
     )
     imp.add_argument(
         "--sample",
-        type=float,
+        type=number(0, 1),
         default=1.0,
         help="share of customers to keep, e.g. 0.02 (default: all)",
     )
-    exp = sub.add_parser("export", help="write a project's annotations")
-    exp.add_argument("project")
-    exp.add_argument(
-        "-o", "--output", type=Path, help="a file; a folder for textgrid, eaf, vtt, srt, kaldi"
-    )
-    exp.add_argument(
-        "--format",
-        choices=formats.FORMATS,
-        default="jsonl",
-        help="jsonl (default) carries reviews and versions; the others the annotation only",
-    )
-    exp.add_argument(
-        "--accepted-only",
-        action="store_true",
-        help="only items a reviewer accepted (as they were, or fixed)",
+    imp.add_argument(
+        "--allow-outside",
+        metavar="DIR",
+        type=Path,
+        action="append",
+        default=[],
+        help="also import recordings under DIR (by default only those under the folder of the"
+        " file that names them); may be given more than once",
     )
     pol = pc.add_parser("review-policy", help="set which share of submissions is reviewed")
     pol.add_argument("name")
-    pol.add_argument("--first", type=int, help="review all of each annotator's first N items")
-    pol.add_argument("--rate", type=float, help="then this share of the rest, e.g. 0.1")
-    pol.add_argument("--reasons", type=Path, help='JSON list of {"code": .., "title": ..}')
+    pol.add_argument(
+        "--first",
+        type=whole(0, REVIEW_FIRST_MAX),
+        help=f"review all of each annotator's first N items (at most {REVIEW_FIRST_MAX:,})",
+    )
+    pol.add_argument("--rate", type=number(0, 1), help="then this share of the rest, e.g. 0.1")
+    pol.add_argument(
+        "--reasons",
+        type=reason_codes,
+        metavar="FILE",
+        help=f'JSON list of {{"code": .., "title": ..}} (at most {REASONS_MAX})',
+    )
     for what in ("case", "punctuation", "tags"):
         pol.add_argument(
             f"--keep-{what}",
@@ -86,13 +93,28 @@ def add(
         )
     ret = pc.add_parser("retention", help="how long a project keeps its recordings")
     ret.add_argument("name")
-    ret.add_argument("--days", type=int, help="delete recordings imported longer ago than this")
+    ret.add_argument(
+        "--days",
+        type=whole(1, INT32_MAX),
+        help="delete recordings imported longer ago than this",
+    )
     ret.add_argument("--keep", action="store_true", help="keep recordings until deleted")
     ON_DB[("project", "create")] = create
     ON_DB[("project", "review-policy")] = review_policy
     ON_DB[("project", "retention")] = retention
+    mute = pc.add_parser(
+        "mute-spoken-data", help="whether recordings imported from now on are served muted"
+    )
+    mute.add_argument("name")
+    mute.add_argument("state", choices=("on", "off"))
+    ON_DB[("project", "mute-spoken-data")] = mute_spoken_data
+    from app.server.cli import exporting  # it names projects as this module does
+
+    exporting.add(sub)
     ON_DB[("import", None)] = import_
-    ON_DB[("export", None)] = export
+
+
+PROJECT_NAME_MAX = 200  # its column's width
 
 
 def project_named(db: Session, name: str) -> m.Project | None:
@@ -113,20 +135,45 @@ def _document(path: Path, parse: Callable[[object], object]) -> dict[str, Any] |
     return cast(dict[str, Any], data)  # parse() refuses anything but an object
 
 
+def _new_name(db: Session, name: str) -> bool:
+    """Whether `name` may name a new project (it is shown in listings and on every
+    workstation); said why not."""
+    problem = (
+        "is empty"
+        if not name.strip()
+        else f"is longer than {PROJECT_NAME_MAX} characters"
+        if len(name) > PROJECT_NAME_MAX
+        else "holds a control or format character"
+        if shown(name) != name
+        else "is taken"
+        if db.scalar(select(m.Project.id).where(m.Project.name == name))
+        else ""
+    )
+    if problem:
+        say(f"earmark-server: the project name {name!r} {problem}")
+    return not problem
+
+
 def create(db: Session, args: argparse.Namespace) -> int:
+    if not _new_name(db, args.name):
+        return 2
     taxonomy = _document(args.taxonomy, taxonomy_from)
     conventions = _document(args.conventions, conventions_from)
     if taxonomy is None or conventions is None:
         return 2
+    project_id = m.new_id()
     project = m.Project(
+        id=project_id,
         name=args.name,
         taxonomy=taxonomy,
         conventions=conventions,
-        pseudonym_key=secrets.token_bytes(32),
+        # wrapped under the master key: a copy of the database alone cannot reverse pseudonyms
+        pseudonym_key=keys_of(args).wrap(secrets.token_bytes(32), pseudonym_context(project_id)),
+        mute_spoken_data=args.mute_spoken_data,
     )
     db.add(project)
     db.flush()
-    audit(db, None, "project_create", project.id, name=args.name)
+    audit(db, None, "project_create", project.id, name=args.name, mute=args.mute_spoken_data)
     db.commit()
     say(f"project {args.name} created; add its people with `project member add`")
     return 0
@@ -138,9 +185,6 @@ def retention(db: Session, args: argparse.Namespace) -> int:
         return 2
     if args.keep == (args.days is not None):
         say("earmark-server: say either --days N or --keep")
-        return 2
-    if args.days is not None and args.days < 1:
-        say("earmark-server: a retention period is at least one day")
         return 2
     project.retention_days = None if args.keep else args.days
     audit(db, None, "retention_policy", project.id, days=project.retention_days)
@@ -154,10 +198,30 @@ def retention(db: Session, args: argparse.Namespace) -> int:
     return 0
 
 
+def mute_spoken_data(db: Session, args: argparse.Namespace) -> int:
+    project = project_named(db, args.name)
+    if project is None:
+        return 2
+    project.mute_spoken_data = args.state == "on"
+    audit(db, None, "mute_spoken_data", project.id, on=project.mute_spoken_data)
+    db.commit()
+    say(
+        f"project {args.name}: recordings imported from now on are served with the personal"
+        " data their hypothesis says covered by a tone (those imported before stay as they are)"
+        if project.mute_spoken_data
+        else f"project {args.name}: recordings imported from now on are served as they are"
+    )
+    return 0
+
+
 def import_(db: Session, args: argparse.Namespace) -> int:
     project = project_named(db, args.project)
     if project is None:
         return 2
+    for folder in args.allow_outside:
+        if not folder.is_dir():
+            say(f"earmark-server: --allow-outside {folder}: not a folder")
+            return 2
     try:
         result = import_recordings(
             db,
@@ -168,6 +232,7 @@ def import_(db: Session, args: argparse.Namespace) -> int:
             args.sample,
             tier=args.tier,
             segment=args.segment,
+            allow_outside=tuple(args.allow_outside),
         )
     except formats.FormatError as exc:
         say(f"earmark-server: {exc}")
@@ -175,6 +240,8 @@ def import_(db: Session, args: argparse.Namespace) -> int:
     db.commit()
     for line in result.notes:
         say(f"not kept: {line}")
+    for line in result.not_muted:
+        say(f"not muted: {line}")
     for r in result.refused:
         say(f"refused: {r}")
     say(
@@ -182,35 +249,6 @@ def import_(db: Session, args: argparse.Namespace) -> int:
         f"sampling, {len(result.refused)} refused"
     )
     return 1 if result.refused else 0
-
-
-def export(db: Session, args: argparse.Namespace) -> int:
-    project = project_named(db, args.project)
-    if project is None:
-        return 2
-    records = list(export_records(db, project, args.accepted_only))
-    notes = formats.Notes()
-    try:
-        if args.format == "jsonl":
-            out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
-            for record in records:
-                out.write(json.dumps(record) + "\n")
-            n = len(records)
-            if args.output:
-                out.close()
-        else:
-            items = [item_of(r) for r in records if r["status"] == "submitted"]
-            n = formats.write_to(args.format, items, args.output, notes)
-    except formats.FormatError as exc:
-        say(f"earmark-server: {exc}")
-        return 2
-    audit(db, None, "export", project.id, records=n, accepted_only=args.accepted_only)
-    db.commit()
-    for line in notes.lines():
-        say(f"not written: {line}")
-    if args.output:
-        say(f"exported {n} {'annotation(s)' if args.format == 'jsonl' else 'as ' + args.format}")
-    return 0
 
 
 def review_policy(db: Session, args: argparse.Namespace) -> int:
@@ -224,14 +262,7 @@ def review_policy(db: Session, args: argparse.Namespace) -> int:
     if args.rate is not None:
         policy.rate = args.rate
     if args.reasons is not None:
-        try:
-            policy.reasons = [ReasonCode(**r) for r in json.loads(args.reasons.read_text())]
-        except (OSError, TypeError, ValueError) as exc:
-            say(
-                f"earmark-server: {args.reasons} is not a JSON list of "
-                f'{{"code": ..., "title": ...}} ({exc})'
-            )
-            return 2
+        policy.reasons = args.reasons
         if not policy.reasons:
             say("earmark-server: a project needs at least one reason code to reject with")
             return 2
@@ -245,7 +276,7 @@ def review_policy(db: Session, args: argparse.Namespace) -> int:
     try:
         project.review_policy = ReviewPolicy.model_validate(policy.model_dump()).model_dump()
     except ValueError as exc:
-        say(f"earmark-server: {exc}")
+        say(f"earmark-server: {one_line(exc)}")
         return 2
     audit(db, None, "review_policy", project.id, first_n=policy.first_n, rate=policy.rate)
     db.commit()

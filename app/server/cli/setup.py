@@ -15,11 +15,32 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.server import models as m
-from app.server.audit import audit
-from app.server.cli import ON_DB, ON_URL, keys_of, say
+from app.server.anchor import anchor_key, rekey
+from app.server.audit import append_pending, audit
+from app.server.cli import ON_URL, keys_of, say, sessions_of
+from app.server.cli.inputs import (
+    CONCURRENCY_MAX,
+    PORT_MAX,
+    QUEUE_MAX,
+    WAIT_MAX_S,
+    WORKERS_MAX,
+    host,
+    number,
+    proxy,
+    whole,
+)
 from app.server.db import data_dir, make_engine, migrate, sessions
-from app.server.keys import FileKey, Keys, key_file
+from app.server.keys import (
+    FileKey,
+    Keys,
+    MasterKeyError,
+    key_file,
+    pseudonym_context,
+    pseudonym_key,
+    refuse_inside,
+)
 from app.server.limits import Limits
+from app.server.serving import alone, serving
 from app.server.storage import AudioStore
 from app.server.upgrade import upgrade_store
 
@@ -29,30 +50,41 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys = sub.add_parser("keys", help="the master key").add_subparsers(
         dest="action", required=True
     )
-    rp = keys.add_parser("rotate", help="wrap every key and secret under a new master key")
-    rp.add_argument("--new-key-file", type=Path, required=True, help="created; must not exist")
+    rp = keys.add_parser(
+        "rotate", help="wrap every key and secret under a new master key (stop the server first)"
+    )
+    rp.add_argument(
+        "--new-key-file",
+        type=Path,
+        required=True,
+        help="created; must not exist, and must lie outside the data folder",
+    )
     sp = sub.add_parser("serve", help="run the HTTP API (options win over the configuration file)")
-    sp.add_argument("--host", default=None, help="default 127.0.0.1")
-    sp.add_argument("--port", type=int, default=None, help="default 8765")
+    sp.add_argument("--host", type=host, default=None, help="default 127.0.0.1")
+    sp.add_argument("--port", type=whole(1, PORT_MAX), default=None, help="default 8765")
     sp.add_argument("--demo", action="store_true", help="no second factor (demo only)")
     d = Limits()
     sp.add_argument(
-        "--workers", type=int, default=None, help="server processes on this machine (default 1)"
+        "--workers",
+        type=whole(1, WORKERS_MAX),
+        default=None,
+        help="server processes on this machine (default 1)",
     )
     sp.add_argument(
         "--concurrency",
-        type=int,
+        type=whole(1, CONCURRENCY_MAX),
         default=None,
         help=f"requests each process handles at once (default {d.concurrency})",
     )
     sp.add_argument(
         "--queue",
-        type=int,
+        type=whole(1, QUEUE_MAX),
         default=None,
         help=f"requests that may wait for a place; more get 503 at once (default {d.queue})",
     )
     sp.add_argument(
         "--trusted-proxy",
+        type=proxy,
         action="append",
         default=None,
         metavar="ADDRESS",
@@ -60,13 +92,13 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     sp.add_argument(
         "--queue-wait",
-        type=float,
+        type=number(0.01, WAIT_MAX_S),
         default=None,
         help=f"seconds a request may wait for a place before 503 (default {d.wait_s:g})",
     )
     ON_URL["init"] = init
     ON_URL["serve"] = serve
-    ON_DB[("keys", "rotate")] = lambda db, args: rotate(db, keys_of(args), args.new_key_file)
+    ON_URL["keys"] = rotate_command  # `keys rotate`, its only action
 
 
 def init(url: str, args: argparse.Namespace) -> int:
@@ -82,7 +114,10 @@ def init(url: str, args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if any(done.values()):
-        say(f"upgraded: {done['recordings']} recording(s), {done['totp_secrets']} secret(s)")
+        say(
+            f"upgraded: {done['recordings']} recording(s), {done['totp_secrets']} secret(s),"
+            f" {done['pseudonym_keys']} pseudonym key(s)"
+        )
     say("database ready")
     return 0
 
@@ -121,13 +156,15 @@ def prepare_serving(url: str, args: argparse.Namespace) -> dict[str, Any]:
     if workers > 1 and not os.environ.get(MULTIPROC):  # the figures of all processes, summed
         os.environ[MULTIPROC] = tempfile.mkdtemp(prefix="earmark-metrics-")
     keys = keys_of(args)
+    # held while this process lives (`args` lives as long): restore and keys rotate refuse
+    args.serving_lock = serving(url, data_dir())
     engine = make_engine(url)
     try:  # a store of an older version is brought up to date before anyone is served
         upgrade_store(sessions(engine), AudioStore(data_dir() / "audio"), keys)
     finally:
         engine.dispose()
     os.environ[SETTINGS] = settings(url, data_dir(), key_file(args.key_file), args.demo, limits)
-    threading.Thread(target=keep_retention, args=(url,), name="retention", daemon=True).start()
+    threading.Thread(target=keep_retention, args=(url, keys), name="retention", daemon=True).start()
     return {
         "factory": True,
         "host": host,
@@ -146,7 +183,7 @@ def prepare_serving(url: str, args: argparse.Namespace) -> dict[str, Any]:
 RETENTION_EVERY_S = 3600.0
 
 
-def keep_retention(url: str) -> None:
+def keep_retention(url: str, keys: Keys) -> None:
     """While serving: once an hour, what is past its project's retention period is erased (as
     `earmark-server retention run` does from cron)."""
     from app.server.db import wipe_freed
@@ -156,7 +193,7 @@ def keep_retention(url: str) -> None:
         try:
             engine = make_engine(url)
             try:
-                with sessions(engine)() as db:
+                with sessions(engine, anchor_key(keys))() as db:
                     if apply_retention(db, AudioStore(data_dir() / "audio")):
                         db.commit()
                         wipe_freed(db)
@@ -169,10 +206,45 @@ def keep_retention(url: str) -> None:
         time.sleep(RETENTION_EVERY_S)
 
 
+def rotate_command(url: str, args: argparse.Namespace) -> int:
+    """`keys rotate`: refused while a server serves this database or data folder (it would
+    go on with the old key), and for a new key file inside the data folder (serve refuses it)."""
+    new_file: Path = args.new_key_file
+    refuse_inside(new_file, data_dir())
+    if new_file.exists():
+        raise MasterKeyError(f"{new_file} exists already: name a new file for the new key")
+    keys = keys_of(args)
+    with (
+        alone(url, data_dir(), "rotating the master key"),
+        sessions_of(url, anchor_key(keys)) as db,
+    ):
+        return rotate(db, keys, new_file)
+
+
 def rotate(db: Session, keys: Keys, new_file: Path) -> int:
-    """Every wrapped value unwrapped with the current key and wrapped under a new one, in one
-    transaction; the new key file is made first and named to the admin."""
+    """Every wrapped value unwrapped with the current key and wrapped under a new one, and the
+    audit log's anchor made again under it, in one transaction; the new key file is made
+    first, named to the admin, and removed again if the transaction does not commit."""
     new = FileKey.create(new_file)
+    try:
+        n = _rewrap(db, keys, Keys(new))
+        audit(db, None, "key_rotation", "", values=n)
+        append_pending(db)  # the rotation's row, anchored under the old key, then:
+        rekey(db, anchor_key(Keys(new)))
+        db.commit()
+    except BaseException:
+        db.rollback()
+        new_file.unlink()  # nothing was wrapped under it
+        raise
+    say(
+        f"{n} key(s) and secret(s) now wrapped under {new_file}. Point --key-file or "
+        "EARMARK_SERVER_KEY_FILE there and start the server again; then destroy the old "
+        "key file (and its backups)."
+    )
+    return 0
+
+
+def _rewrap(db: Session, keys: Keys, new: Keys) -> int:
     n = 0
     for t in db.scalars(select(m.Task).where(m.Task.audio_key.is_not(None))):
         context = f"task:{t.id}"
@@ -180,13 +252,10 @@ def rotate(db: Session, keys: Keys, new_file: Path) -> int:
         n += 1
     for u in db.scalars(select(m.User)):
         context = f"totp:{u.id}"
-        u.totp_secret = Keys(new).wrap_text(keys.unwrap_text(u.totp_secret, context), context)
+        u.totp_secret = new.wrap_text(keys.unwrap_text(u.totp_secret, context), context)
         n += 1
-    audit(db, None, "key_rotation", "", values=n)
-    db.commit()
-    say(
-        f"{n} key(s) and secret(s) now wrapped under {new_file}. Point --key-file or "
-        "EARMARK_SERVER_KEY_FILE there and restart every server process; then destroy the old "
-        "key file (and its backups)."
-    )
-    return 0
+    for p in db.scalars(select(m.Project)):
+        context = pseudonym_context(p.id)
+        p.pseudonym_key = new.wrap(pseudonym_key(keys, p.id, p.pseudonym_key), context)
+        n += 1
+    return n

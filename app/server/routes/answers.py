@@ -5,12 +5,30 @@ from typing import Annotated
 from fastapi import HTTPException
 from fastapi import Path as PathParam
 from pydantic import BaseModel
+from starlette.convertors import Convertor, register_url_convertor
 
-from app.protocol import ErrorOut
+from app.protocol import CLIENT_ID, ErrorOut
 
-UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 # ids of annotations and reviews: lower-case UUIDs the client makes
-ClientId = Annotated[str, PathParam(pattern=UUID)]
+ClientId = Annotated[str, PathParam(pattern=CLIENT_ID)]
+# ids the server made (projects, tasks): no longer than any it makes
+ServerId = Annotated[str, PathParam(min_length=1, max_length=36)]
+
+
+class ClientIdConvertor(Convertor[str]):
+    """A path segment that is a client's id, so that /annotations/batch is never taken for
+    /annotations/{annotation_id}: a PUT there hears 405 (Allow: POST), not a 422 of the id."""
+
+    regex = CLIENT_ID.strip("^$")
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("client_id", ClientIdConvertor())  # in a path: {annotation_id:client_id}
 
 _SAY = {
     400: "the body could not be read",

@@ -9,15 +9,18 @@ from app.server import models as m
 from app.server import security as sec
 from app.server.audit import audit
 from app.server.routes.answers import answers
-from app.server.routes.deps import Server, Token, Write
+from app.server.routes.deps import Caller, Server, SignedInFirst, Write
 
 SIGN_IN = "/auth/login"
 LOGIN = API + SIGN_IN  # a lane of its own at admission (app/server/limits.py)
+# what anyone may send unsigned-in: a name, a password and a code, or a refresh token, in far
+# less (a larger body is refused, 413, before it is read, let alone parsed)
+PUBLIC_BODY_BYTES = 16 << 10
 
-router = APIRouter(prefix=API)
+router = APIRouter(prefix=API, route_class=SignedInFirst)
 
 
-@router.post(SIGN_IN, responses=answers(401, 413, 429))
+@router.post(SIGN_IN, responses=answers(401, 413, 429), max_body_size=PUBLIC_BODY_BYTES)
 async def login(body: LoginRequest, request: Request, server: Server) -> Tokens:
     # the connection's address; uvicorn puts a trusted proxy's X-Forwarded-For there, and
     # only a trusted one's (serve --trusted-proxy)
@@ -33,7 +36,7 @@ async def login(body: LoginRequest, request: Request, server: Server) -> Tokens:
         raise HTTPException(401, str(exc)) from None
 
 
-@router.post("/auth/refresh", responses=answers(401, 413))
+@router.post("/auth/refresh", responses=answers(401, 413), max_body_size=PUBLIC_BODY_BYTES)
 async def refresh(body: RefreshRequest, server: Server) -> Tokens:
     database, keys = server.database, server.keys
     try:
@@ -53,7 +56,5 @@ async def logout(body: RefreshRequest, write: Write) -> Response:
 
 
 @router.get("/me", responses=answers(401))
-async def me(token: Token, server: Server) -> Me:
-    calls = server.calls
-    user = await calls.public(lambda: calls.caller(token))
+async def me(user: Caller) -> Me:
     return Me(id=user.id, username=user.username, role=user.role)  # type: ignore[arg-type]

@@ -1,8 +1,9 @@
 """How a route reaches the database: `Calls` runs a request's database work on a worker thread.
 
-Each request's database work runs on one worker thread in one go: the caller is looked up in a
-short read session of its own, closed before the route's session opens, so a request holds one
-thread and at most one connection at a time, and never waits for one while holding the other.
+Each request's database work runs on one worker thread in one go. The caller was looked up
+before (`caller`, in a short read session of its own on a worker thread, before the request's
+body was read: app/server/routes/deps.py), so a request holds one thread and at most one
+connection at a time, and never waits for one while holding the other.
 Routes that only read take a reader's session (on SQLite it never takes the write lock).
 Admission in front of the routes (app/server/limits.py) bounds how many run at once, so the
 pool always has a connection for each.
@@ -44,12 +45,11 @@ class Calls:
 
     def _run(
         self,
-        token: str,
+        user: m.User,
         work: Work[T],
         maker: sessionmaker[Session],
         keep: tuple[type[Exception], ...],
     ) -> T:
-        user = self.caller(token)
         with maker() as s:  # closing rolls back whatever was not committed
             try:
                 out = work(s, user)
@@ -60,12 +60,12 @@ class Calls:
                 s.commit()
             return out
 
-    async def read(self, token: str, work: Work[T]) -> T:
-        return await anyio.to_thread.run_sync(self._run, token, work, self.database.read, ())
+    async def read(self, user: m.User, work: Work[T]) -> T:
+        return await anyio.to_thread.run_sync(self._run, user, work, self.database.read, ())
 
-    async def write(self, token: str, work: Work[T], keep: tuple[type[Exception], ...] = ()) -> T:
+    async def write(self, user: m.User, work: Work[T], keep: tuple[type[Exception], ...] = ()) -> T:
         """`work` is committed when it returns, and also when it raises one of `keep`."""
-        return await anyio.to_thread.run_sync(self._run, token, work, self.database.write, keep)
+        return await anyio.to_thread.run_sync(self._run, user, work, self.database.write, keep)
 
     async def public(self, work: Callable[[], T]) -> T:
         return await anyio.to_thread.run_sync(work)

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Query
 from app.protocol import API, ChangesPage
 from app.server import service as svc
 from app.server.routes.answers import answers
-from app.server.routes.deps import Read
+from app.server.routes.deps import Read, SignedInFirst
 
 FEED_MAX = 2**31 - 1
 
-router = APIRouter(prefix=API)
+router = APIRouter(prefix=API, route_class=SignedInFirst)
 
 
 @router.get("/changes", responses=answers(401))

@@ -8,10 +8,10 @@ from app.protocol import API, ProjectOut
 from app.server import models as m
 from app.server import service as svc
 from app.server.members import projects_of, require, role_in
-from app.server.routes.answers import answers
-from app.server.routes.deps import Read
+from app.server.routes.answers import ServerId, answers
+from app.server.routes.deps import Read, SignedInFirst
 
-router = APIRouter(prefix=API)
+router = APIRouter(prefix=API, route_class=SignedInFirst)
 
 
 def project_out(p: m.Project, role: str) -> ProjectOut:
@@ -21,7 +21,7 @@ def project_out(p: m.Project, role: str) -> ProjectOut:
 
 
 @router.get("/projects/{project_id}", responses=answers(401, 404))
-async def project(project_id: str, read: Read) -> ProjectOut:
+async def project(project_id: ServerId, read: Read) -> ProjectOut:
     def work(s: Session, u: m.User) -> ProjectOut:
         role = require(s, u, project_id)
         return project_out(svc.project_for(s, project_id), role)

@@ -17,29 +17,28 @@ from app.server import models as m
 from app.server import review
 from app.server import service as svc
 from app.server.members import require
-from app.server.routes.answers import ClientId, answers, unprocessable
-from app.server.routes.deps import Read, Write
+from app.server.routes.answers import ClientId, ServerId, answers, unprocessable
+from app.server.routes.deps import Read, SignedInFirst, Write
 
-router = APIRouter(prefix=API)
+router = APIRouter(prefix=API, route_class=SignedInFirst)
 
 
 class ReviewConflict(BaseModel):
     detail: ReviewOut  # the decision the server holds
 
 
-# the PUT first: a request with another method hears "Allow: PUT", as it always has
 @router.put(
     "/projects/{project_id}/review-policy",
     status_code=204,
     responses=answers(401, 403, 404, 413),
 )
-async def review_policy(project_id: str, body: ReviewPolicy, write: Write) -> Response:
+async def review_policy(project_id: ServerId, body: ReviewPolicy, write: Write) -> Response:
     await write(lambda s, u: review.set_policy(s, u, project_id, body))
     return Response(status_code=204)
 
 
 @router.get("/projects/{project_id}/review-policy", responses=answers(401, 404))
-async def get_review_policy(project_id: str, read: Read) -> ReviewPolicy:
+async def get_review_policy(project_id: ServerId, read: Read) -> ReviewPolicy:
     def work(s: Session, u: m.User) -> ReviewPolicy:
         require(s, u, project_id)
         return review.policy_of(svc.project_for(s, project_id))
@@ -53,7 +52,7 @@ async def review_leases(body: ReviewLeaseRequest, write: Write) -> list[ReviewIt
 
 
 @router.put(
-    "/reviews/{review_id}",
+    "/reviews/{review_id:client_id}",
     responses=answers(401, 403, 404, 409, 413, m409=ReviewConflict),
 )
 async def put_review(review_id: ClientId, body: ReviewPut, write: Write) -> ReviewOut:
@@ -66,5 +65,5 @@ async def put_review(review_id: ClientId, body: ReviewPut, write: Write) -> Revi
 
 
 @router.get("/projects/{project_id}/quality", responses=answers(401, 404))
-async def quality(project_id: str, read: Read, annotator: str | None = None) -> QualityOut:
+async def quality(project_id: ServerId, read: Read, annotator: str | None = None) -> QualityOut:
     return await read(lambda s, u: review.quality(s, u, project_id, annotator))

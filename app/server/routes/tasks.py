@@ -10,13 +10,13 @@ from app.protocol import API, LeaseRequest, TaskOut
 from app.sealed import SealedReader
 from app.server import models as m
 from app.server import service as svc
-from app.server.ranges import Unsatisfiable, byte_range
-from app.server.routes.answers import answers
-from app.server.routes.deps import Server, Token, Write
+from app.server.ranges import Unsatisfiable, byte_range, range_applies
+from app.server.routes.answers import ServerId, answers
+from app.server.routes.deps import Caller, Server, SignedInFirst, Write
 
 AUDIO_TYPE = "application/octet-stream"  # the recording's own file, as it was imported
 
-router = APIRouter(prefix=API)
+router = APIRouter(prefix=API, route_class=SignedInFirst)
 
 
 @router.post("/leases", responses=answers(401, 403, 404, 413))
@@ -37,17 +37,18 @@ audio_answers |= {
 
 @router.get("/tasks/{task_id}/audio", response_class=Response, responses=audio_answers)
 async def audio(
-    task_id: str,
-    token: Token,
+    task_id: ServerId,
+    user: Caller,
     server: Server,
     range_: Annotated[str | None, Header(alias="Range")] = None,
+    if_range: Annotated[str | None, Header()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """The recording, whole or by one byte range; every access is audited before anything
-    is sent, and only the chunks a range touches are decrypted."""
+    """The recording, whole or by one byte range (when If-Range, if sent, names it); every
+    access is audited before anything is sent, and only the chunks a range touches are
+    decrypted."""
 
     def hear() -> tuple[m.Task, SealedReader]:
-        user = server.calls.caller(token)
         with server.database.read() as s:
             task = svc.audible_task(s, user, task_id)
         server.auditor.record(user.id, "audio_access", task.id)  # on the log before it is heard
@@ -61,7 +62,7 @@ async def audio(
         reader.close()
         return Response(status_code=304, headers=headers)
     try:
-        span = byte_range(range_, reader.size)
+        span = byte_range(range_ if range_applies(if_range, etag) else None, reader.size)
     except Unsatisfiable as exc:
         reader.close()
         return Response(status_code=416, headers={"Content-Range": str(exc)})
@@ -85,7 +86,7 @@ async def audio(
 
 
 @router.delete("/tasks/{task_id}", status_code=204, responses=answers(401, 403, 404))
-async def delete(task_id: str, write: Write, server: Server) -> Response:
+async def delete(task_id: ServerId, write: Write, server: Server) -> Response:
     store = server.store
     await write(lambda s, u: svc.delete_task(s, store, u, task_id))
     return Response(status_code=204)

@@ -275,6 +275,7 @@ class Store:
                 *_prefill(r[10]),
                 draft=segments_from_json(json.loads(r[11])) if r[11] else (),
                 draft_by=r[12] or "",
+                muted=_muted(r[10]),
             )
             for r in rows
         ]
@@ -349,6 +350,13 @@ def _prefill(raw: str) -> tuple[tuple[Segment, ...], frozenset[Flag]]:
     )
 
 
+def _muted(raw: str) -> tuple[tuple[float, float, str], ...]:
+    """Stretches covered by a tone in the audio a muting project served (kept with the prefill:
+    both are what the server said about the recording)."""
+    data = json.loads(raw or "{}")
+    return tuple((float(a), float(b), str(k)) for a, b, k in data.get("muted", []))
+
+
 def upsert_task(c: sqlite3.Connection, t: Task, size: int, mtime: int) -> None:
     c.execute(
         "INSERT INTO tasks(id, position, audio_path, duration_s, sample_rate_hz,"
@@ -378,6 +386,7 @@ def upsert_task(c: sqlite3.Connection, t: Task, size: int, mtime: int) -> None:
                 {
                     "segments": segments_to_json(t.prefill),
                     "flags": sorted(f.value for f in t.prefill_flags),
+                    **({"muted": [list(s) for s in t.muted]} if t.muted else {}),
                 }
             ),
         ),

@@ -159,4 +159,5 @@ def task_from(t: TaskOut, local_id: str, audio: Path, who: str = "") -> Task:
         if t.prefill
         else (),
         prefill_flags=frozenset(Flag(f) for f in t.prefill.flags) if t.prefill else frozenset(),
+        muted=tuple((s.start_s, s.end_s, s.kind) for s in t.muted),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -78,6 +79,23 @@ def _retry_after(r: httpx.Response, default_s: float = 5.0) -> float:
         return default_s
 
 
+def failed_notice(tokens: Tokens) -> str:
+    """What the person signing in is told of the failed sign-ins at their account since their
+    last one ("" when there were none)."""
+    n = tokens.failed_sign_ins
+    if not n:
+        return ""
+    first = (
+        time.strftime(" (the first on %Y-%m-%d at %H:%M)", time.localtime(tokens.failed_since))
+        if tokens.failed_since is not None
+        else ""
+    )
+    return (
+        f"{n} sign-in{'s' if n > 1 else ''} to your account failed since you last signed"
+        f" in{first}. If that was not you, tell your admin."
+    )
+
+
 def check_server_url(url: str) -> str:
     """https anywhere; http only to this machine (loopback), so TLS is never skipped elsewhere."""
     parts = urlsplit(url.strip().rstrip("/"))
@@ -109,6 +127,7 @@ class Client:
         self.load_refresh = load_refresh
         self._access: str | None = None
         self._http = httpx.Client(base_url=self.server + API, timeout=timeout_s, verify=True)
+        self.sign_in_notice = ""  # failed sign-ins at this account before the last sign-in
 
     @classmethod
     def in_memory(cls, server: str) -> Client:
@@ -166,13 +185,14 @@ class Client:
             raise SessionExpired("Your session has ended: sign in again.")
         self._take(r)
 
-    def _take(self, r: httpx.Response) -> None:
+    def _take(self, r: httpx.Response) -> Tokens:
         try:
             tokens = Tokens.model_validate(r.json())
         except ValueError as exc:
             raise ServerError("The server answered something Earmark does not understand.") from exc
         self.save_refresh(tokens.refresh_token)  # the keyring first: then the old one is gone
         self._access = tokens.access_token
+        return tokens
 
     @staticmethod
     def _json(r: httpx.Response, ok: tuple[int, ...] = (200,)) -> Any:
@@ -201,7 +221,7 @@ class Client:
         if r.status_code == 401:
             raise SyncError("Wrong user name, password or code.")
         self._json(r)
-        self._take(r)
+        self.sign_in_notice = failed_notice(self._take(r))
         return self.me()
 
     def me(self) -> Me:

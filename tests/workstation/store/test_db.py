@@ -55,3 +55,18 @@ def test_a_failed_write_rolls_back_both_rows(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.DatabaseError):
         s.save_annotation("t0", 1, Annotation((Segment(0, 2, "lost"),)))
     assert s.annotation("t0") is None
+
+
+def test_muted_stretches_and_personal_spans_are_kept(tmp_path: Path) -> None:
+    """What a muting project's server said about a recording, and spans a person confirmed."""
+    from dataclasses import replace
+
+    s = Store(tmp_path / "s.db")
+    muted = replace(task(0), asr_text="call [phone] now", muted=((0.4, 1.6, "phone"),))
+    s.upsert_tasks([muted])
+    assert s.tasks() == [muted]
+    said = Annotation(
+        (Segment(0, 2, "call five five five one two three four", (), (Slot("phone", 1, 8),)),)
+    )
+    s.save_annotation("t0", 1, said)
+    assert s.annotation("t0") == (1, said)

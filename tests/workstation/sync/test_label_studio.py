@@ -3,178 +3,43 @@ its own environment by packaging/label-studio.sh; EARMARK_TEST_LABEL_STUDIO name
 
 Pull a project of three audio tasks with predictions, annotate them through the workstation's
 engine against the real Earmark server, push, and read the annotations back through Label
-Studio's API; push again and find nothing new."""
+Studio's API; push again and find nothing new. Tasks pointing anywhere but Label Studio are
+refused, and the host they point at is never asked."""
 
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from app.audio.vault import new_key
-from app.formats.labelstudio import CONFIG
 from app.model import annotation as ops
 from app.server import label_studio
 from app.server import models as m
 from app.server.db import make_engine, sessions
+from app.server.label_studio_client import LabelStudio
 from app.workstation.editor import Editor, InlineRunner
 from app.workstation.store.db import Store
 from app.workstation.sync.client import Client
 from app.workstation.sync.engine import SyncEngine
 from tests.conftest import write_tone
-from tests.workstation.sync.conftest import PASSWORD, ROOT, Server, free_port, make_server
-
-PROGRAM = os.environ.get(
-    "EARMARK_TEST_LABEL_STUDIO", str(ROOT / ".venv-label-studio" / "bin" / "label-studio")
+from tests.workstation.sync.conftest import PASSWORD, Server, make_server
+from tests.workstation.sync.http_hosts import OtherHost, Seen
+from tests.workstation.sync.label_studio_server import (
+    LS,
+    SECRET_DATA,
+    ls_project,
+    running_label_studio,
 )
-SECRET_DATA = "Jane Whitfield"
-
-
-@dataclass
-class LS:
-    url: str
-    token: str
-    http: httpx.Client
-
-    def post(self, path: str, **kw: object) -> dict:
-        r = self.http.post(path, **kw)  # type: ignore[arg-type]
-        assert r.status_code in (200, 201), r.text
-        return r.json()  # type: ignore[no-any-return]
-
-    def annotations(self, task: int) -> list[dict]:
-        r = self.http.get(f"/api/tasks/{task}/annotations")
-        assert r.status_code == 200, r.text
-        return r.json()  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
 def ls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LS]:
-    assert Path(PROGRAM).is_file() or shutil.which(PROGRAM), (
-        f"Label Studio is not installed at {PROGRAM}: run packaging/label-studio.sh "
-        "(packaging/test.sh does)"
-    )
-    data = tmp_path_factory.mktemp("label-studio")
-    port, token = free_port(), secrets.token_hex(20)
-    log = (data / "ls.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            PROGRAM,
-            "start",
-            "--no-browser",
-            "--internal-host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data / "data"),
-            "--username",
-            "lead@example.com",
-            "--password",
-            secrets.token_hex(12),
-            "--user-token",
-            token,
-            "--enable-legacy-api-token",
-        ],
-        stdout=log,
-        stderr=log,
-        cwd=data,
-        env={**os.environ, "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    http = httpx.Client(base_url=url, headers={"Authorization": f"Token {token}"}, timeout=30)
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            assert proc.poll() is None, (data / "ls.log").read_text()[-3000:]
-            try:
-                if http.get("/api/version").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "Label Studio did not start in 5 minutes"
-            time.sleep(1)
-        yield LS(url, token, http)
-    finally:
-        http.close()
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-def ls_project(ls: LS, tmp: Path) -> tuple[int, list[int]]:
-    """A Label Studio project in Earmark's labeling config: three audio tasks (one with a
-    customer id and a name in its data) and a prediction on each."""
-    config = CONFIG.replace(
-        '<Choices name="intent" toName="audio" choice="single"/>',
-        '<Choices name="intent" toName="audio" choice="single">'
-        '<Choice value="alarm_set"/><Choice value="play_music"/></Choices>',
-    )
-    scratch = ls.post("/api/projects", json={"title": "uploads", "label_config": config})["id"]
-    urls = []
-    for k in range(3):
-        wav = write_tone(tmp / f"call{k}.wav", 2.0)
-        with wav.open("rb") as f:
-            ls.post(f"/api/projects/{scratch}/import", files={"file": (wav.name, f, "audio/wav")})
-    r = ls.http.get(
-        f"/api/projects/{scratch}/export",
-        params={"exportType": "JSON", "download_all_tasks": "true"},
-    )
-    urls = sorted(t["data"]["audio"] for t in r.json())
-    assert len(urls) == 3
-    pid = ls.post("/api/projects", json={"title": "voice calls", "label_config": config})["id"]
-    tasks = [{"data": {"audio": u}} for u in urls]
-    tasks[0]["data"] |= {"customer_id": "cust-00042", "customer_name": SECRET_DATA}
-    ls.post(f"/api/projects/{pid}/import", json=tasks)
-    r = ls.http.get(
-        f"/api/projects/{pid}/export", params={"exportType": "JSON", "download_all_tasks": "true"}
-    )
-    ids = sorted(t["id"] for t in r.json())
-    for k, tid in enumerate(ids):
-        region = {"to_name": "audio", "original_length": 2.0}
-        value = {"start": 0.2, "end": 1.5}
-        ls.post(
-            "/api/predictions",
-            json={
-                "task": tid,
-                "model_version": "asr-1",
-                "result": [
-                    {
-                        **region,
-                        "id": "p1",
-                        "from_name": "labels",
-                        "type": "labels",
-                        "value": {**value, "labels": ["Speech"]},
-                    },
-                    {
-                        **region,
-                        "id": "p1",
-                        "from_name": "transcription",
-                        "type": "textarea",
-                        "value": {**value, "text": [f"wake me up at {k + 5}"]},
-                    },
-                    {
-                        "id": "p2",
-                        "from_name": "intent",
-                        "to_name": "audio",
-                        "type": "choices",
-                        "value": {"choices": ["alarm_set"]},
-                    },
-                ],
-            },
-        )
-    return pid, ids
+    yield from running_label_studio(tmp_path_factory)
 
 
 def bridge(server: Server, ls: LS, action: str, pid: int, token: str | None = None) -> str:
@@ -309,7 +174,9 @@ def test_a_push_cut_short_adopts_its_own_annotation(ls: LS, tmp_path: Path) -> N
     one_each(ls, ids)
 
 
-def test_bad_token_and_plain_http_elsewhere_are_clear_errors(ls: LS, tmp_path: Path) -> None:
+def test_bad_token_and_plain_http_elsewhere_are_clear_errors(
+    ls: LS, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     server = make_server(tmp_path, recordings=0)
     out = bridge(server, ls, "pull", 1, token="not-the-token")
     assert "refused the token" in out and "not-the-token" not in out
@@ -317,10 +184,65 @@ def test_bad_token_and_plain_http_elsewhere_are_clear_errors(ls: LS, tmp_path: P
         label_studio.LabelStudio("http://ls.example.org:8080", "t")
     old = os.environ.pop("LABEL_STUDIO_TOKEN", None)
     try:
-        with pytest.raises(SystemExit):  # there is no option to give it on the command line
-            server.cli(
-                "label-studio", "pull", "va", "--url", ls.url, "--ls-project", "1", "--token", "x"
-            )
+        capsys.readouterr()
+        pull = ("label-studio", "pull", "va", "--url", ls.url, "--ls-project", "1")
+        server.cli(*pull, "--token", "x", ok=(2,))  # no option gives it on the command line
+        assert "unrecognized arguments: --token x" in capsys.readouterr().err
     finally:
         if old is not None:
             os.environ["LABEL_STUDIO_TOKEN"] = old
+
+
+def pull_pointing_elsewhere(ls: LS, tmp: Path) -> tuple[str, list[Seen], int]:
+    """A real Label Studio project whose tasks name another service on this machine, plainly,
+    scheme-relative, dressed as Label Studio (`LS@other`), by another name, or with a user on
+    Label Studio's own address, beside three uploads: what `pull` says, what the other service
+    was asked, and the project."""
+    wav = write_tone(tmp / "elsewhere.wav", 1.0).read_bytes()
+    pid, _ids = ls_project(ls, tmp)
+    with OtherHost({"/x.wav": wav}) as other:
+        ls_host = ls.url.removeprefix("http://")
+        hostile = [
+            f"{other.url}/x.wav",
+            f"//127.0.0.1:{other.port}/x.wav",
+            f"http://{ls_host}@127.0.0.1:{other.port}/x.wav",
+            f"http://localhost:{other.port}/x.wav",
+            f"http://lead@{ls_host}/x.wav",
+        ]
+        made = ls.post(f"/api/projects/{pid}/import", json=[{"audio": u} for u in hostile])
+        assert made["task_count"] == len(hostile), made
+        server = make_server(tmp / "earmark", recordings=0)
+        return bridge(server, ls, "pull", pid), other.seen, pid
+
+
+def test_tasks_pointing_elsewhere_are_refused_and_never_fetched(ls: LS, tmp_path: Path) -> None:
+    """Each refused on a line naming its task, the uploads pulled, the other host never asked;
+    a download over the cap, from Label Studio itself, is refused too."""
+    out, seen, pid = pull_pointing_elsewhere(ls, tmp_path)
+    assert seen == [], out
+    assert "3 pulled, 0 pulled before, 5 refused" in out, out
+    refused = [line for line in out.splitlines() if line.startswith("refused: ")]
+    assert len(refused) == 5, out
+    assert all(line.startswith("refused: Label Studio task ") for line in refused), out
+    assert sum("is not on Label Studio at" in line for line in refused) == 4, out
+    assert sum("carries a user or password" in line for line in refused) == 1, out
+    (task,) = ls.http.get("/api/tasks", params={"project": pid, "page_size": 1}).json()["tasks"]
+    small = label_studio.LabelStudio(ls.url, ls.token, max_download_bytes=1000)
+    try:
+        with pytest.raises(label_studio.BridgeError, match="larger than 1,000 bytes"):
+            small.download(task["data"]["audio"], tmp_path / "big.wav")
+    finally:
+        small.close()
+    assert not (tmp_path / "big.wav").exists()
+
+
+def test_a_bridge_that_fetched_anywhere_would_be_caught(ls: LS, tmp_path: Path) -> None:
+    """Broken variant: a bridge taking task URLs as they come asks the other host, and the
+    check above sees it."""
+    trusting = pytest.MonkeyPatch()
+    trusting.setattr(LabelStudio, "own_url", lambda self, ref: urljoin(self.origin + "/", ref))
+    try:
+        _out, seen, _pid = pull_pointing_elsewhere(ls, tmp_path)
+    finally:
+        trusting.undo()
+    assert seen != []
