@@ -68,6 +68,7 @@ def _start_pulse() -> None:
 # starting last and running on alone at the end. Scheduling only: nothing depends on order.
 LONGEST_FIRST = (
     "workstation/sync/test_server_crash.py",
+    "workstation/sync/test_server_crash_pg.py",
     "packaging/test_bundle.py",
     "workstation/sync/test_label_studio.py",
     "test_bench.py",

@@ -67,24 +67,30 @@ def merged(stretches: Iterable[Stretch]) -> list[Stretch]:
 
 
 def cover(
-    samples: npt.NDArray[np.floating], rate_hz: int, stretches: Sequence[Stretch], tone: bool
+    samples: npt.NDArray[np.floating],
+    rate_hz: int,
+    stretches: Sequence[Stretch],
+    tone: bool,
+    first: int = 0,
 ) -> npt.NDArray[np.float32]:
-    """A copy of `samples` (frames, or frames x channels) with each stretch silent, or a soft
+    """A copy of `samples` (frames, or frames x channels; its first frame is frame `first` of
+    the recording, for a recording covered block by block) with each stretch silent, or a soft
     tone in every channel; every other sample as it was."""
     out = np.array(samples, dtype=np.float32, copy=True)
     n = len(out)
     for s in stretches:
-        a = max(0, min(n, int(np.floor(s.start_s * rate_hz))))
-        b = max(a, min(n, int(np.ceil(s.end_s * rate_hz))))
+        lo = int(np.floor(s.start_s * rate_hz))  # in the recording
+        hi = int(np.ceil(s.end_s * rate_hz))
+        a, b = max(0, min(n, lo - first)), max(0, min(n, hi - first))
+        if b <= a:
+            continue
         if not tone:
             out[a:b] = 0.0
             continue
-        t = np.arange(b - a) / rate_hz
-        beep = TONE_LEVEL * np.sin(2 * np.pi * TONE_HZ * t)
+        k = np.arange(first + a, first + b)  # the frames' places: one tone across blocks
+        beep = TONE_LEVEL * np.sin(2 * np.pi * TONE_HZ * k / rate_hz)
         ramp = max(1, int(RAMP_S * rate_hz))
-        envelope = np.minimum(
-            1.0, np.minimum(np.arange(b - a) + 1, np.arange(b - a)[::-1] + 1) / ramp
-        )
+        envelope = np.minimum(1.0, np.minimum(k - lo + 1, hi - k) / ramp)
         wave = (beep * envelope).astype(np.float32)
         out[a:b] = wave[:, None] if out.ndim == 2 else wave
     return out

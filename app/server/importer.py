@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,9 +23,11 @@ from app.protocol import Prefill, SegmentDoc
 from app.server import models as m
 from app.server.audit import audit
 from app.server.keys import Keys, pseudonym_key
+from app.server.served import served_copy, voice_of
 from app.server.storage import AudioStore
 
 if TYPE_CHECKING:
+    from app.audio.redact import Stretch
     from app.server.muting import Muting
 
 # What a file may bring in (app.formats.Record): the recording, the customer's id (made a
@@ -86,6 +90,7 @@ def import_reading(
     result = ImportResult(notes=reading.notes.lines())
     notes = formats.Notes()
     muter = Muter(project) if project.mute_spoken_data else None
+    voice = voice_of(project.voice_disguise)
     secret = pseudonym_key(keys, project.id, project.pseudonym_key)
     number = int(
         db.scalar(select(func.max(m.Task.number)).where(m.Task.project_id == project.id)) or 0
@@ -142,14 +147,16 @@ def import_reading(
         )
         db.add(task)
         db.flush()
-        if muter is not None and muting is not None and muting.wav is not None:
-            key, _original = store.put_original(task.id, audio)
-            task.audio_sha256 = store.put_served(task.id, muting.wav, key)
-            task.muted = [
-                {"start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3), "kind": s.kind}
-                for s in muting.stretches
-            ]
-            muter.muted.append(number)
+        stretches = [] if muting is None else muting.stretches
+        task.voice_alpha = None if voice is None else voice.draw()
+        if stretches or task.voice_alpha is not None:
+            key = _served(store, task, audio, stretches)
+            if muter is not None and stretches:
+                task.muted = [
+                    {"start_s": round(s.start_s, 3), "end_s": round(s.end_s, 3), "kind": s.kind}
+                    for s in stretches
+                ]
+                muter.muted.append(number)
         else:
             key, task.audio_sha256 = store.put_file(task.id, audio)
         if muter is not None and muting is not None and muting.note:
@@ -168,9 +175,26 @@ def import_reading(
         sampled_out=result.skipped_by_sampling,
         refused=len(result.refused),
         **({} if muter is None else {"muted": muter.muted, "not_muted": muter.not_muted}),
+        **({} if voice is None else {"voice_disguised": voice.to_json()}),
     )
     result.notes += notes.lines()
     return result
+
+
+def _served(store: AudioStore, task: m.Task, audio: Path, stretches: list[Stretch]) -> bytes:
+    """The original sealed, and beside it the copy served (app/server/served.py); their key.
+    The copy is made in the store's own folder, readable by its owner only, and removed once
+    sealed."""
+    key, _digest = store.put_original(task.id, audio)
+    fd, name = tempfile.mkstemp(suffix=".wav", dir=store.folder)
+    os.close(fd)
+    made = Path(name)
+    try:
+        served_copy(audio, made, task.voice_alpha, stretches)
+        task.audio_sha256 = store.put_served(task.id, made, key)
+    finally:
+        made.unlink(missing_ok=True)
+    return key
 
 
 class Muter:

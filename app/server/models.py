@@ -59,6 +59,8 @@ class Project(Base):
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: keep
     # personal data said aloud covered by a tone in what annotators hear (app/server/muting.py)
     mute_spoken_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {"low", "high"}: each recording served with the voice disguised (app/server/served.py)
+    voice_disguise: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Membership(Base):
@@ -96,6 +98,7 @@ class Task(Base):
     # stretches covered by a tone in the recording served: [{"start_s", "end_s", "kind"}]; the
     # original is sealed beside it (app/server/storage.py) and served to nobody
     muted: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    voice_alpha: Mapped[float | None] = mapped_column(Float, nullable=True)  # its disguise
     leased_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     lease_expires_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -11,14 +11,13 @@ is served to nobody (app/server/storage.py).
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import soundfile as sf
 
 from app.audio.align import MAX_SEGMENT_S, Aligner, unavailable
-from app.audio.redact import Stretch, cover, merged, span_stretch, wav_subtype
+from app.audio.redact import Stretch, merged, span_stretch
 from app.model.annotation import Segment
 from app.model.conventions import Conventions
 from app.model.personal import redact_segment
@@ -31,7 +30,6 @@ class Muting:
     asr: str  # the hypothesis with each candidate's words as its kind's tag
     slots: tuple[Slot, ...]  # the hypothesis's slots, moved onto the tags
     stretches: list[Stretch] = field(default_factory=list)
-    wav: bytes | None = None  # the recording to serve, covered; None: serve it as it is
     note: str = ""  # why nothing was muted although the hypothesis says personal data
 
 
@@ -75,9 +73,4 @@ def mute(
         out.note = f"the hypothesis's words could not all be tied to the audio: {words.note}"
         return out
     out.stretches = merged(found)
-    buf = io.BytesIO()
-    covered = cover(samples, int(rate), out.stretches, tone=True)
-    subtype = wav_subtype(sf.info(str(source)).subtype)
-    sf.write(buf, covered, int(rate), format="WAV", subtype=subtype)
-    out.wav = buf.getvalue()
     return out

@@ -63,10 +63,10 @@ class AudioStore:
         digest = sealed.seal_file(source, key, self._original(task_id), _original_context(task_id))
         return key, digest
 
-    def put_served(self, task_id: str, data: bytes, key: bytes) -> str:
-        """The muted copy of a recording whose original `put_original` sealed: what is served;
-        the SHA-256 of its bytes."""
-        return sealed.seal_bytes(data, key, self._path(task_id), task_id.encode())
+    def put_served(self, task_id: str, source: Path, key: bytes) -> str:
+        """The copy served of a recording whose original `put_original` sealed (disguised,
+        muted), from its file; the SHA-256 of its bytes."""
+        return sealed.seal_file(source, key, self._path(task_id), task_id.encode())
 
     def original(self, task_id: str, key: bytes) -> bytes | None:
         """The original of a muted recording (for a redacted export's own covering); None when

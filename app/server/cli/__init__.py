@@ -3,7 +3,7 @@
     setup      init, serve, keys rotate                      (app/server/cli/setup.py)
     people     user add|list|disable|enable|role|reset-password|reset-totp,
                project member add|remove|list                (app/server/cli/people.py)
-    projects   project create|review-policy|retention|mute-spoken-data,
+    projects   project create|review-policy|retention|mute-spoken-data|disguise-voice,
                import                                        (app/server/cli/projects.py)
     exporting  export, redacted or not                       (app/server/cli/exporting.py)
     privacy    customer forget, retention run, audit verify|show|heard|listened (privacy.py)

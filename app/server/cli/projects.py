@@ -25,6 +25,7 @@ from app.server.db import data_dir
 from app.server.importer import import_recordings
 from app.server.keys import pseudonym_context
 from app.server.review import policy_of
+from app.server.served import DEFAULT_RANGE, Voice, voice_range
 from app.server.storage import AudioStore
 
 
@@ -40,6 +41,15 @@ def add(
         "--mute-spoken-data",
         action="store_true",
         help="serve recordings with the personal data their hypothesis says covered by a tone",
+    )
+    cp.add_argument(
+        "--disguise-voice",
+        nargs="?",
+        const="-".join(map(str, DEFAULT_RANGE)),
+        metavar="LOW-HIGH",
+        type=_voice,
+        help="serve recordings with the speaker's voice disguised (McAdams), each with a"
+        f" coefficient drawn from LOW-HIGH (default {DEFAULT_RANGE[0]}-{DEFAULT_RANGE[1]})",
     )
     imp = sub.add_parser("import", help="import recordings into a project")
     imp.add_argument("project")
@@ -108,6 +118,12 @@ def add(
     mute.add_argument("name")
     mute.add_argument("state", choices=("on", "off"))
     ON_DB[("project", "mute-spoken-data")] = mute_spoken_data
+    voice = pc.add_parser(
+        "disguise-voice", help="whether recordings imported from now on are served disguised"
+    )
+    voice.add_argument("name")
+    voice.add_argument("range", metavar="LOW-HIGH|off", type=_voice_or_off)
+    ON_DB[("project", "disguise-voice")] = disguise_voice
     from app.server.cli import exporting  # it names projects as this module does
 
     exporting.add(sub)
@@ -170,6 +186,7 @@ def create(db: Session, args: argparse.Namespace) -> int:
         # wrapped under the master key: a copy of the database alone cannot reverse pseudonyms
         pseudonym_key=keys_of(args).wrap(secrets.token_bytes(32), pseudonym_context(project_id)),
         mute_spoken_data=args.mute_spoken_data,
+        voice_disguise=None if args.disguise_voice is None else args.disguise_voice.to_json(),
     )
     db.add(project)
     db.flush()
@@ -210,6 +227,35 @@ def mute_spoken_data(db: Session, args: argparse.Namespace) -> int:
         " data their hypothesis says covered by a tone (those imported before stay as they are)"
         if project.mute_spoken_data
         else f"project {args.name}: recordings imported from now on are served as they are"
+    )
+    return 0
+
+
+def _voice(text: str) -> Voice:
+    try:
+        return voice_range(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _voice_or_off(text: str) -> Voice | None:
+    return None if text == "off" else _voice(text)
+
+
+def disguise_voice(db: Session, args: argparse.Namespace) -> int:
+    project = project_named(db, args.name)
+    if project is None:
+        return 2
+    voice: Voice | None = args.range
+    project.voice_disguise = None if voice is None else voice.to_json()
+    audit(db, None, "voice_disguise", project.id, range=project.voice_disguise)
+    db.commit()
+    say(
+        f"project {args.name}: recordings imported from now on are served with the voice"
+        f" disguised (McAdams coefficient drawn from {voice.low}-{voice.high} for each; those"
+        " imported before stay as they are)"
+        if voice is not None
+        else f"project {args.name}: recordings imported from now on are served with their voice"
     )
     return 0
 
