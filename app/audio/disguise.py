@@ -20,7 +20,6 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 import numpy.typing as npt
-from scipy.linalg import solve_toeplitz
 from scipy.signal import lfilter
 
 F64 = npt.NDArray[np.float64]
@@ -30,34 +29,43 @@ BLOCK_S = 10.0  # samples read at a time by `disguise_blocks`
 _TINY = 1e-12
 
 
-def lpc(frame: F64, order: int) -> F64 | None:
-    """The prediction polynomial [1, a1, ..., a_order] by the autocorrelation method; None for
-    a frame too quiet to describe."""
-    n = len(frame)
-    spec = np.fft.rfft(frame, 2 * n)
-    r = np.fft.irfft(spec * np.conj(spec))[: order + 1]
-    if r[0] <= _TINY:
-        return None
-    r[0] *= 1.0 + 1e-9  # a little white noise: a well-conditioned system
-    try:
-        a = solve_toeplitz(r[:order], -r[1 : order + 1])
-    except np.linalg.LinAlgError:
-        return None
-    return np.concatenate(([1.0], a))
+def levinson(r: F64) -> F64:
+    """Prediction polynomials [1, a1, ..., ap] of many frames at once from their
+    autocorrelations (frames x p + 1), by the Levinson-Durbin recursion."""
+    frames, p1 = r.shape
+    a = np.zeros((frames, p1))
+    a[:, 0] = 1.0
+    err = r[:, 0].copy()
+    for i in range(1, p1):
+        acc = r[:, i] + np.sum(a[:, 1:i] * r[:, i - 1 : 0 : -1], axis=1)
+        k = -acc / err
+        a[:, 1:i] = a[:, 1:i] + k[:, None] * a[:, i - 1 : 0 : -1]
+        a[:, i] = k
+        err = err * (1.0 - k * k)
+    return a
 
 
-def moved(a: F64, alpha: float) -> F64:
-    """The polynomial whose complex poles have the angles of `a`'s raised to `alpha`."""
-    poles = np.roots(a)
-    upper = poles[poles.imag > 0]  # one of each conjugate pair; real poles stay as they are
-    angles = np.clip(np.angle(upper) ** alpha, 0.0, np.pi)
-    new = np.abs(upper) * np.exp(1j * angles)
-    kept = poles[np.abs(poles.imag) <= 0]
-    return np.real(np.poly(np.concatenate((new, np.conj(new), kept))))
+def moved_many(a: F64, alpha: float) -> F64:
+    """`moved` for many polynomials at once (frames x p + 1): their roots as the eigenvalues
+    of their companion matrices, each complex one's angle raised to `alpha` (a conjugate's
+    with it), the polynomials made again."""
+    frames, p1 = a.shape
+    p = p1 - 1
+    companion = np.zeros((frames, p, p))
+    companion[:, 0, :] = -a[:, 1:]
+    companion[:, np.arange(1, p), np.arange(p - 1)] = 1.0
+    poles = np.linalg.eigvals(companion)
+    angle = np.clip(np.abs(np.angle(poles)) ** alpha, 0.0, np.pi) * np.sign(poles.imag)
+    poles = np.where(poles.imag != 0, np.abs(poles) * np.exp(1j * angle), poles)
+    c = np.zeros((frames, p1), dtype=complex)
+    c[:, 0] = 1.0
+    for j in range(p):
+        c[:, 1 : j + 2] = c[:, 1 : j + 2] - poles[:, j : j + 1] * c[:, 0 : j + 1].copy()
+    return np.asarray(np.real(c), dtype=np.float64)
 
 
 class McAdams:
-    """The transform at one sample rate and alpha, frame by frame."""
+    """The transform at one sample rate and alpha, many frames at a time."""
 
     def __init__(self, rate_hz: int, alpha: float, order: int = ORDER) -> None:
         self.win = max(order + 2, int(WIN_S * rate_hz))
@@ -66,20 +74,29 @@ class McAdams:
         self.window = np.sqrt(hann / (hann.sum() / self.hop))
         self.alpha, self.order = alpha, order
 
-    def frame(self, x: F64) -> F64:
-        """One frame (`win` samples) made again, windowed, at its input's energy."""
-        framed = x * self.window
-        a = lpc(framed, self.order)
-        if a is None:
-            return np.asarray(framed * self.window, dtype=np.float64)
-        residual = lfilter(a, [1.0], framed)
-        out = lfilter([1.0], moved(a, self.alpha), residual)
-        if not np.all(np.isfinite(out)):
-            return np.asarray(framed * self.window, dtype=np.float64)
-        energy_in, energy_out = float(np.dot(framed, framed)), float(np.dot(out, out))
-        if energy_out > _TINY:
-            out *= np.sqrt(energy_in / energy_out)
-        return np.asarray(out * self.window, dtype=np.float64)
+    def frames(self, xs: F64) -> F64:
+        """Frames (frames x `win`) made again, each windowed and at its input's energy; a frame
+        too quiet to describe, or whose filter fails, is left as it was."""
+        framed = xs * self.window
+        out: F64 = np.asarray(framed * self.window, dtype=np.float64)
+        spec = np.fft.rfft(framed, 2 * self.win, axis=1)
+        r = np.fft.irfft(spec * np.conj(spec), axis=1)[:, : self.order + 1]
+        loud = np.flatnonzero(r[:, 0] > _TINY)
+        if not len(loud):
+            return out
+        r = r[loud]
+        r[:, 0] *= 1.0 + 1e-9  # a little white noise: a well-conditioned system
+        a = levinson(r)
+        b = moved_many(a, self.alpha)
+        for row, k in enumerate(loud):
+            made = lfilter([1.0], b[row], lfilter(a[row], [1.0], framed[k]))
+            if not np.all(np.isfinite(made)):
+                continue
+            energy_in, energy_out = float(np.dot(framed[k], framed[k])), float(np.dot(made, made))
+            if energy_out > _TINY:
+                made *= np.sqrt(energy_in / energy_out)
+            out[k] = made * self.window
+        return out
 
 
 class Disguiser:
@@ -94,11 +111,14 @@ class Disguiser:
 
     def _frames(self) -> int:
         """Every frame that fits in buf added into acc; where the next one would start."""
-        t, pos = self.t, 0
-        while pos + t.win <= len(self.buf):
-            self.acc[pos : pos + t.win] += t.frame(self.buf[pos : pos + t.win])
-            pos += t.hop
-        return pos
+        t = self.t
+        n = 0 if len(self.buf) < t.win else (len(self.buf) - t.win) // t.hop + 1
+        if n:
+            starts = np.arange(n) * t.hop
+            made = t.frames(self.buf[starts[:, None] + np.arange(t.win)])
+            for k, s in enumerate(starts):
+                self.acc[s : s + t.win] += made[k]
+        return n * t.hop
 
     def _final(self, out: F64, most: int) -> F64:
         dropped = min(self.skip, len(out))
