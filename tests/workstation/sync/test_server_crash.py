@@ -150,5 +150,6 @@ def test_server_sigkill_loses_and_duplicates_nothing(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_harness_catches_a_server_that_applies_a_put_twice(tmp_path: Path) -> None:
-    _total, problems = run_harness(tmp_path, 20, "tests.workstation.sync.fake_server_blind_puts")
+    # the fake dies once after its second batch: a retry surely comes within the first runs
+    _total, problems = run_harness(tmp_path, 8, "tests.workstation.sync.fake_server_blind_puts")
     assert any("applied twice" in p for p in problems), problems
