@@ -76,6 +76,7 @@ class Cmd(StrEnum):
     KEY_PREFERENCES = "key_preferences"
     SYNC_NOW = "sync_now"
     SIGN_OUT = "sign_out"
+    LOCK = "lock"
     KEEP_MINE = "keep_mine"
     TAKE_THEIRS = "take_theirs"
     REJECT = "reject"
@@ -224,6 +225,7 @@ DEFAULTS: tuple[Binding, ...] = (
     _b(Cmd.KEY_PREFERENCES, "Keyboard preferences", _Q, "Ctrl+,"),
     _b(Cmd.SYNC_NOW, "Sync with the server now", _Q, "F5"),
     _b(Cmd.SIGN_OUT, "Sign out of the server", _Q, "Ctrl+Shift+F12"),
+    _b(Cmd.LOCK, "Lock the window now", _Q, "Ctrl+Alt+L"),
     _b(Cmd.KEEP_MINE, "Conflict: keep my version", _Q, "Ctrl+Alt+Y"),
     _b(Cmd.TAKE_THEIRS, "Conflict: take the server's version", _Q, "Ctrl+Alt+N"),
     _b(Cmd.REJECT, "Review: reject with a reason and a comment", _Q, "Ctrl+Alt+R"),

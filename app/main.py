@@ -39,6 +39,7 @@ from app.workstation.tasks import QtRunner
 # functions that open a server's window: a window on a local folder starts without them.
 if TYPE_CHECKING:
     from app.protocol import Me, ProjectOut
+    from app.workstation.lock import ScreenLock, Unlocker
     from app.workstation.remote import Remote
     from app.workstation.review_controls import ReviewControls
     from app.workstation.sync.client import Client
@@ -62,6 +63,7 @@ class Workstation:
     ctrl: Controller
     runner: QtRunner
     review: ReviewControls | None = None
+    lock: ScreenLock | None = None
 
 
 def build(
@@ -87,6 +89,7 @@ def build_remote(
 ) -> Workstation:
     """The window over a server's project, as an annotator (annotate mode) or a reviewer
     (review mode); `forget` drops what signing out leaves behind here (keyring entries)."""
+    from app.workstation.lock import ScreenLock
     from app.workstation.remote import sign_out
     from app.workstation.review_controls import ReviewControls
     from app.workstation.server_sync import ServerSync
@@ -99,6 +102,13 @@ def build_remote(
     sync = ServerSync(engine, parts.runner, parts.editor, parts.window, parts.actions.hint, tables)
     ctrl = Controller(*parts.controller_args(), sync)
     ctrl.window.set_title(f"Earmark — {remote.username} on {remote.client.server}")
+    lock = ScreenLock(ctrl, unlocker_of(remote), remote.lock_after_s)
+    sync.session_ended.append(lock.session_ended)
+    ctrl.pedal_pressed.append(lock.touch)
+    if remote.watermark:
+        from app.workstation.watermark import WatermarkClock
+
+        ctrl.watermark = WatermarkClock(ctrl.window, remote.username)
 
     def signed_out(_none: None) -> None:
         ctrl.window.close()
@@ -124,11 +134,34 @@ def build_remote(
             ctrl.check,
             ctrl.actions.hint,
         )
-        ctrl.actions.install(modes.review(ctrl, sync, review, signing_out))
+        ctrl.actions.install(modes.review(ctrl, sync, review, signing_out, lock.lock))
     else:
-        ctrl.actions.install(modes.annotate(ctrl, sync, signing_out))
+        ctrl.actions.install(modes.annotate(ctrl, sync, signing_out, lock.lock))
     _pedals(ctrl, open_pedal)
-    return Workstation(ctrl, parts.runner, review)
+    return Workstation(ctrl, parts.runner, review, lock)
+
+
+def unlocker_of(remote: Remote) -> Unlocker:
+    """What unlocks a window on this server's project: the authenticator's code again (a demo
+    server's: the password), or a full sign-in once the session has ended."""
+    client, user = remote.client, remote.username
+    demo = client.signed_in is not None and client.signed_in.unlock_with == "password"
+
+    def check(password: str, code: str) -> None:
+        client.unlock(password if demo else code, with_password=demo)
+
+    def sign_in(password: str, code: str) -> None:
+        client.login(user, password, code)
+
+    from app.ui.lock_panel import Ask
+    from app.workstation.lock import Unlocker
+
+    return Unlocker(
+        Ask.PASSWORD if demo else Ask.CODE,
+        check,
+        sign_in,
+        f"{user}, signed in to {client.server}",
+    )
 
 
 @dataclass

@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 
 Role = Literal["annotator", "reviewer", "admin"]
 API = "/api/v1"
+LOCK_AFTER_S = 600  # a project's idle time before its workstations lock, unless it sets one
 
 
 class LoginRequest(BaseModel):
@@ -40,6 +41,17 @@ class Me(BaseModel):
     id: str
     username: str
     role: Role
+    # what unlocks a locked workstation (POST /auth/unlock): the authenticator's code, or the
+    # password on a demo server, which signs in without a second factor
+    unlock_with: Literal["code", "password"] = "code"
+
+
+class UnlockRequest(BaseModel):
+    """A locked workstation's user, proving they are back: the code from their authenticator
+    app (the password instead on a demo server)."""
+
+    totp_code: str = Field(default="", max_length=10)
+    password: str = Field(default="", max_length=1000)
 
 
 class ProjectOut(BaseModel):
@@ -48,6 +60,10 @@ class ProjectOut(BaseModel):
     taxonomy: dict[str, Any]
     conventions: dict[str, Any]
     role: str = ""  # the caller's part in it: annotator, reviewer, lead (admin: the server's)
+    # the workstation's screen: locked after this many idle seconds (0: never), and the
+    # signed-in user's name and the time drawn faintly over the item
+    lock_after_s: int = Field(default=LOCK_AFTER_S, ge=0)
+    watermark: bool = False
 
 
 class SlotOut(BaseModel):

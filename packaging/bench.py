@@ -177,6 +177,8 @@ def bench_views(app: QApplication, long1: Path, long8: Path, work: Path, steps: 
         f"{p(frames, 95) / base_frame:.1f}× empty frame",
     )
 
+    watermarked(view, zoom_path(view.duration_s, steps), "B2", "zoom/pan frame", overview=False)
+
     # the overview strip: the same path with it drawn in each frame, and with it hidden
     path_ = zoom_path(view.duration_s, steps)
     shown = frame_times(view, path_, overview=True)
@@ -205,6 +207,14 @@ def bench_views(app: QApplication, long1: Path, long8: Path, work: Path, steps: 
         ms(p(whole, 50)),
         "≤ 16 ms",
         f"{p(whole, 50) / base_frame:.1f}× empty frame",
+    )
+    watermarked(
+        view,
+        [(0.0, view.duration_s)] * 10
+        + [(k * step * 50, k * step * 50 + view.duration_s / 2) for k in range(20)],
+        "B6",
+        "10,000 segments pan frame",
+        overview=True,
     )
 
     tiles = SpectrogramTiles()
@@ -261,6 +271,29 @@ for k in range(40):
     view._draw_envelope(); app.processEvents()
 print(tracemalloc.get_traced_memory()[1] / 2**20)
 """
+
+
+def watermarked(
+    view: WaveformView, path: list[tuple[float, float]], bid: str, what: str, overview: bool
+) -> None:
+    """The same frames with the project's watermark over the waveform and without it, the two
+    interleaved in rounds so that the machine's load falls on both alike (target: within 1 ms)."""
+    with_mark: list[float] = []
+    without: list[float] = []
+    for _round in range(3):
+        view.set_watermark(None)
+        without += frame_times(view, path, overview=overview)
+        view.set_watermark("annotator_7 · 2026-12-03 18:27")
+        with_mark += frame_times(view, path, overview=overview)
+    view.set_watermark(None)
+    a, b = p(with_mark, 50), p(without, 50)
+    row(
+        bid,
+        f"{what}, watermarked: p50",
+        ms(a),
+        "≤ 1 ms more",
+        f"{a / b:.2f}× without it ({(a - b) * 1000:+.2f} ms)",
+    )
 
 
 def bench_pauses(long1: Path, long8: Path) -> None:

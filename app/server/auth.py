@@ -7,7 +7,7 @@ transaction: the TOTP step, failures or tokens, and the audit row.
 
 from __future__ import annotations
 
-from app.protocol import LoginRequest, Tokens
+from app.protocol import LoginRequest, Tokens, UnlockRequest
 from app.server import models as m
 from app.server import security as sec
 from app.server import throttle
@@ -64,6 +64,40 @@ def sign_in(db: Database, keys: Keys, body: LoginRequest, address: str, demo: bo
         audit(s, user.id, "login", "", **({"failed_before": failed} if failed else {}))
         s.commit()
     return tokens(access, refresh, failed, since)
+
+
+def unlock(
+    db: Database, keys: Keys, user_id: str, body: UnlockRequest, address: str, demo: bool
+) -> None:
+    """A signed-in user's second factor checked again (their workstation locked while idle):
+    throttled, replay-checked and audited as a sign-in is; a demo server, which has no second
+    factor, checks the password."""
+    with db.read() as s:
+        known = s.get(m.User, user_id)
+        if known is None:
+            raise Refused("no such user")
+        attempt = throttle.Attempt.of(known.username, address)
+        wait = throttle.wait_s(s, attempt)
+        stored = known.password_hash
+    if wait:
+        raise Throttled(wait)
+    password_ok = demo and sec.check_password(stored, body.password)  # slow: no transaction
+    with db.write() as s:
+        user = s.get(m.User, user_id, with_for_update=True)
+        ok = user is not None and not user.disabled
+        if ok and user is not None and not demo:
+            secret = keys.unwrap_text(user.totp_secret, f"totp:{user.id}")
+            ok = sec.check_totp(user, secret, body.totp_code)
+        elif demo:
+            ok = ok and password_ok
+        if not ok:
+            throttle.record_failure(s, attempt, user_id)
+            audit(s, user_id, "unlock_failed")
+            s.commit()
+            raise Refused("wrong password" if demo else "wrong code")
+        throttle.forgive(s, attempt)
+        audit(s, user_id, "unlock")
+        s.commit()
 
 
 def refresh(db: Database, keys: Keys, refresh_token: str) -> Tokens:

@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.protocol import LOCK_AFTER_S
+
 
 def new_id() -> str:
     return str(uuid.uuid4())
@@ -61,6 +63,10 @@ class Project(Base):
     mute_spoken_data: Mapped[bool] = mapped_column(Boolean, default=False)
     # {"low", "high"}: each recording served with the voice disguised (app/server/served.py)
     voice_disguise: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # the workstation's screen (app/server/cli/screen.py): idle seconds before it locks (0:
+    # never), and the user's name and the time drawn faintly over the item
+    lock_after_s: Mapped[int] = mapped_column(Integer, default=LOCK_AFTER_S)
+    watermark: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Membership(Base):

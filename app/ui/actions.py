@@ -39,6 +39,7 @@ class Actions:
         self.typing_widgets = typing_widgets
         self.actions: dict[tuple[Cmd, Scope], QAction] = {}
         self._handlers: dict[Cmd, Handler] = {}
+        self._held = False  # a locked window: no command runs, by key, menu or pedal
         self._menubar: QMenuBar | None = None
         self.rebuild(keymap)
 
@@ -51,11 +52,16 @@ class Actions:
         self._show_available()
 
     def available(self, cmd: Cmd) -> bool:
-        return cmd in self._handlers
+        return cmd in self._handlers and not self._held
+
+    def hold(self, held: bool) -> None:
+        """While held (the window locked), every command is disabled and ignored."""
+        self._held = held
+        self._show_available()
 
     def trigger(self, cmd: Cmd) -> None:
         handler = self._handlers.get(cmd)
-        if handler is not None:
+        if handler is not None and not self._held:
             handler()
 
     def rebuild(self, keymap: Keymap) -> None:
@@ -128,7 +134,7 @@ class Actions:
             action.setEnabled(self.available(cmd))
         for cmd, item in self.menu_items().items():
             item.setEnabled(self.available(cmd))
-            item.setToolTip("" if self.available(cmd) else NOT_HERE)
+            item.setToolTip("" if cmd in self._handlers else NOT_HERE)
 
     def _hosts(self, scope: Scope) -> list[QWidget]:
         if scope == Scope.GLOBAL:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QFrame,
     QLabel,
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
         self._banner_kind = Banner.NOTICE
         self._review = False
         self._dashboard: DashboardDialog | None = None
+        self._locked_away: QWidget | None = None  # the panels, while locked
         self.fit_to_screen(1360, 820)
 
     def showEvent(self, e: QShowEvent) -> None:  # noqa: N802 - Qt's name
@@ -265,6 +267,47 @@ class MainWindow(QMainWindow):
         self._dashboard = DashboardDialog(self, figures)
         self._dashboard.show()
         return self._dashboard
+
+    def set_watermark(self, text: str | None) -> None:
+        """`text` (who is signed in, and when) faintly beneath the recording and the
+        transcript, so that a photograph of the screen names who showed it; None: none."""
+        self.waveform.set_watermark(text)
+        self.transcript.set_watermark(text)
+
+    # -- the lock -----------------------------------------------------------------------------
+    def lock_screen(self, panel: QWidget) -> None:
+        """Nothing of the work shown: the panels (recording, transcript, queue, labels) taken
+        out for `panel`, the dashboard and any dialog closed, the menus and the message off."""
+        if self._locked_away is not None:
+            return
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, QDialog) and w.isVisible():
+                w.reject()  # a dialog asks again; the dashboard is reopened with its key
+        away = self.takeCentralWidget()
+        assert away is not None
+        away.hide()
+        self._locked_away = away
+        self.setCentralWidget(panel)
+        panel.show()
+        self.menuBar().setEnabled(False)
+        self.say("")
+
+    def unlock_screen(self) -> None:
+        """The panels back where they were."""
+        if self._locked_away is None:
+            return
+        panel = self.takeCentralWidget()
+        if panel is not None:
+            panel.hide()
+            panel.setParent(None)
+        self.setCentralWidget(self._locked_away)
+        self._locked_away.show()
+        self._locked_away = None
+        self.menuBar().setEnabled(True)
+
+    @property
+    def locked(self) -> bool:
+        return self._locked_away is not None
 
     def layout_state(self) -> tuple[bytes, bytes]:
         """The window's geometry and its panels' split, to restore at the next start."""

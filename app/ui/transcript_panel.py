@@ -23,6 +23,7 @@ from app.model.diff import Op, changed_word_indices, word_diff
 from app.model.slots import Slot, word_spans
 from app.model.spoken_data import Candidate
 from app.model.words import Placed, SegmentWords
+from app.ui import watermark
 from app.ui.segments_model import SegmentsModel
 
 SLOT_COLORS = [QColor(255, 170, 0), QColor(0, 150, 200), QColor(170, 60, 200), QColor(30, 160, 60)]
@@ -203,6 +204,10 @@ class TranscriptPanel(QWidget):
         self.segments.setUniformItemSizes(True)  # 10,000 rows lay out without measuring each
         self.segments.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.edit = TranscriptEdit()
+        self._plain_edit, self._plain_list = (
+            watermark.plain(self.edit),
+            watermark.plain(self.segments),
+        )
         self.highlighter = TranscriptHighlighter(self.edit.document(), conv)
         self.asr_label = QLabel()
         self.asr_label.setWordWrap(True)
@@ -250,6 +255,11 @@ class TranscriptPanel(QWidget):
     def typing(self) -> bool:
         """Whether the text box has the keyboard."""
         return self.edit.hasFocus()
+
+    def set_watermark(self, text: str | None) -> None:
+        """`text` faintly beneath the segments and the transcript; None: none."""
+        for widget, plain in ((self.edit, self._plain_edit), (self.segments, self._plain_list)):
+            watermark.apply(widget, text, plain)
 
     def set_key_hints(
         self, window_keys: set[str], mark_slot: str, draft: str, personal: str = ""

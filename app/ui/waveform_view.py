@@ -12,6 +12,7 @@ from app.audio.clip import Clip
 from app.audio.peaks import envelope
 from app.audio.source import MIX
 from app.model.annotation import Segment
+from app.ui import watermark
 from app.ui.overview import OverviewStrip
 from app.ui.segments_item import SegmentsItem
 
@@ -57,6 +58,7 @@ class WaveformView(QFrame):
         # stretches a muting project covered by a tone: bars along the bottom, with their kind
         self.muted = self._bars(QColor(170, 0, 170, 210), 8)
         self.muted_labels: list[pg.TextItem] = []
+        self.mark: watermark.Overlay | None = None  # who and when, if the project asks
         self.overview = OverviewStrip(AXIS_WIDTH_PX)
         self.overview.jump_requested.connect(self.centre_on)
         lay = QVBoxLayout(self)
@@ -120,6 +122,16 @@ class WaveformView(QFrame):
         top = self.vb.viewRange()[1][1] - 0.05
         xs = np.array([t for span in spans for t in span], dtype=float)
         self.proposals.setData(xs, np.full(len(xs), top))
+
+    def set_watermark(self, text: str | None) -> None:
+        """`text` faintly over the waveform, in front of its filled segments; None: none."""
+        if self.mark is None:
+            if not text:
+                return
+            viewport = self.plot.viewport()
+            assert viewport is not None
+            self.mark = watermark.Overlay(viewport)
+        self.mark.set_text(text)
 
     def set_muted(self, stretches: tuple[tuple[float, float, str], ...]) -> None:
         """Stretches the server covered by a tone, each named by its kind's tag."""

@@ -376,9 +376,13 @@ def annotating(c: Controller, sync: ServerSync | None) -> Table:
     )
 
 
-def on_server(c: Controller, sync: ServerSync, sign_out: Callable[[], None]) -> Table:
-    """Sync now; sign out (the session revoked there, the secrets and cache gone here)."""
-    return with_activity(c.editor, {Cmd.SYNC_NOW: sync.sync_now, Cmd.SIGN_OUT: sign_out})
+def on_server(
+    c: Controller, sync: ServerSync, sign_out: Callable[[], None], lock: Callable[[], None]
+) -> Table:
+    """Sync now; sign out (the session revoked there, the secrets and cache gone here); lock
+    the window now (the second factor unlocks it)."""
+    table = {Cmd.SYNC_NOW: sync.sync_now, Cmd.SIGN_OUT: sign_out}
+    return {**with_activity(c.editor, table), Cmd.LOCK: lock}
 
 
 def resolving(c: Controller, sync: ServerSync) -> Table:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -96,6 +97,8 @@ class Controller(QObject):
         self.words.on_aligned = lambda: self.words.show(self.clip, self.segment())
         self._caret_at = -1  # where following the playhead last put the caret
         self.next_ready_ms: list[float] = []
+        self.pedal_pressed: list[Callable[[], None]] = []  # someone at the pedals (the lock)
+        self.watermark: QObject | None = None  # who and when, over the item, if asked for
         self.player.rewind_on_pause_s = self.prefs.rewind_on_pause_s
         if sync is not None:
             sync.synced.append(self._synced)
@@ -253,7 +256,9 @@ class Controller(QObject):
     def pedal(self, event: PedalEvent) -> None:
         """A pedal pressed or released (on the GUI thread); keys typed nowhere."""
         action = PEDALS.get(event.pedal.name.lower() if event.pedal.name else "")
-        if action is None:
+        for listener in self.pedal_pressed:
+            listener()
+        if action is None or self.window.locked:
             return
         self.editor.note_activity()
         if action == HOLD_TO_PLAY:

@@ -33,12 +33,19 @@ def local(c: Controller) -> Table:
     return merge(editing(c), annotating(c, None))
 
 
-def annotate(c: Controller, sync: ServerSync, sign_out: Callable[[], None]) -> Table:
-    return merge(editing(c), annotating(c, sync), on_server(c, sync, sign_out), resolving(c, sync))
+def annotate(
+    c: Controller, sync: ServerSync, sign_out: Callable[[], None], lock: Callable[[], None]
+) -> Table:
+    server = on_server(c, sync, sign_out, lock)
+    return merge(editing(c), annotating(c, sync), server, resolving(c, sync))
 
 
 def review(
-    c: Controller, sync: ServerSync, controls: ReviewControls, sign_out: Callable[[], None]
+    c: Controller,
+    sync: ServerSync,
+    controls: ReviewControls,
+    sign_out: Callable[[], None],
+    lock: Callable[[], None],
 ) -> Table:
     decisions = with_activity(c.editor, controls.handlers())
-    return merge(editing(c), decisions, on_server(c, sync, sign_out))
+    return merge(editing(c), decisions, on_server(c, sync, sign_out, lock))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from app.model.conventions import conventions_from
 from app.model.taxonomy import taxonomy_from
-from app.protocol import ReviewPolicy
+from app.protocol import LOCK_AFTER_S, ReviewPolicy
 from app.workstation.project import Project
 from app.workstation.store.db import Store
 from app.workstation.store.paths import cache_dir, data_dir
@@ -27,6 +27,9 @@ class Remote:
     client: Client
     username: str
     policy: ReviewPolicy | None = None  # review mode: the project's reason codes and more
+    # the project's screen: idle seconds before the window locks (0: never), a watermark
+    lock_after_s: int = LOCK_AFTER_S
+    watermark: bool = False
 
 
 def open_remote(
@@ -56,11 +59,13 @@ def open_remote(
     store = Store(data_dir() / "remote" / f"{key}.sqlite3")
     project = Project(Path(client.server), store, taxonomy, conventions, cache_key)
     audio = cache_dir() / "audio" / key
+    lock, mark = chosen.lock_after_s, chosen.watermark
     if review:
         policy = client.review_policy(chosen.id)
         reviews = ReviewEngine(store, client, chosen.id, audio, cache_key)
-        return Remote(project, reviews, client, username, policy)
-    return Remote(project, SyncEngine(store, client, chosen.id, audio, cache_key), client, username)
+        return Remote(project, reviews, client, username, policy, lock, mark)
+    engine = SyncEngine(store, client, chosen.id, audio, cache_key)
+    return Remote(project, engine, client, username, None, lock, mark)
 
 
 def sign_out(remote: Remote, forget_secrets: Callable[[], None]) -> None:

@@ -42,6 +42,7 @@ class ServerSync(QObject):
         self.notes: dict[str, ReviewNote] = {}
         self.conflicts: dict[str, dict[str, Any]] = {}
         self.synced: list[Callable[[SyncStatus], None]] = []  # after the window took a pass
+        self.session_ended: list[Callable[[], None]] = []  # the server refused the session
         self.syncing = False
         self._again = False  # asked for while a pass ran: another one right after it
         self._timer = QTimer(self)
@@ -91,6 +92,9 @@ class ServerSync(QObject):
         self.show_banners()
         for listener in self.synced:
             listener(status)
+        if status.session_ended:
+            for ended in self.session_ended:
+                ended()
         if self._again and not self.engine.backoff_s:
             self.sync_now()
             return

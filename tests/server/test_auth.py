@@ -225,3 +225,44 @@ def test_no_token_no_access(world: World) -> None:
     assert c.get("/api/v1/me").status_code == 401
     assert c.get("/api/v1/me", headers={"Authorization": "Bearer nonsense"}).status_code == 401
     assert pyotp  # imported for the fixtures' codes
+
+
+UNLOCK = "/api/v1/auth/unlock"
+
+
+def test_a_locked_workstation_needs_the_second_factor_again(world: World) -> None:
+    """POST /auth/unlock: the caller's own code, once, throttled like sign-in, audited."""
+    p = world.people["ann_a"]
+    assert p.client.post(UNLOCK, json={"totp_code": p.totp.now()}).status_code == 401
+    assert p.client.get("/api/v1/me", headers=p.headers()).json()["unlock_with"] == "code"
+    # the code the session signed in with is spent; the next step's works, once
+    assert (
+        p.client.post(UNLOCK, headers=p.headers(), json={"totp_code": p.code_used}).status_code
+        == 403
+    )
+    next_code = p.totp.at(time.time() + 30)
+    assert (
+        p.client.post(UNLOCK, headers=p.headers(), json={"totp_code": next_code}).status_code == 204
+    )
+    assert (
+        p.client.post(UNLOCK, headers=p.headers(), json={"totp_code": next_code}).status_code == 403
+    )
+    # another user's code is not this user's
+    other = world.people["ann_b"].totp.at(time.time() - 30)
+    assert p.client.post(UNLOCK, headers=p.headers(), json={"totp_code": other}).status_code == 403
+    for _ in range(PAIR_MAX - 2):  # two wrong since the right one forgave the first
+        r = p.client.post(UNLOCK, headers=p.headers(), json={"totp_code": "000000"})
+        assert r.status_code == 403
+    r = p.client.post(UNLOCK, headers=p.headers(), json={"totp_code": p.totp.now()})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0  # even the right one
+    # a sign-in from the same address at the same account is stopped too: one count
+    assert login(world, "ann_a").status_code == 429
+    with world.session() as s:
+        actions = [
+            a
+            for (a,) in s.execute(
+                text("SELECT action FROM audit WHERE user_id = :u ORDER BY seq"),
+                {"u": p.user.id},
+            )
+        ]
+    assert actions.count("unlock") == 1 and actions.count("unlock_failed") == PAIR_MAX + 1

@@ -150,6 +150,13 @@ MATRIX: dict[tuple[str, str], list[tuple[str, Call, tuple[int, ...]]]] = {
     ("GET", "/api/v1/me"): [
         ("-", lambda c, h, o: c.get("/api/v1/me", headers=h), (A401, *[200] * 6, A401))
     ],
+    ("POST", "/api/v1/auth/unlock"): [  # each signed-in user's own second factor, none other
+        (
+            "wrong code",
+            lambda c, h, o: c.post("/api/v1/auth/unlock", headers=h, json={"totp_code": "000000"}),
+            (A401, *[403] * 6, A401),
+        )
+    ],
     ("POST", "/api/v1/auth/logout"): [
         (
             "-",

@@ -178,7 +178,8 @@ def test_a_damaged_backup_restores_nothing(tmp_path: Path) -> None:
     assert server_cli(s, "backup", str(out)).returncode == 0
     assert server_cli(s, "backup", str(out)).returncode == 2  # never over an earlier backup
     victim = next((out / "audio").glob("*.bin"))
-    victim.write_bytes(victim.read_bytes()[:-1] + b"x")
+    body = victim.read_bytes()
+    victim.write_bytes(body[:-1] + bytes([body[-1] ^ 0xFF]))  # always a change
     before = held(s.db)
     r = server_cli(s, "restore", str(out))
     assert r.returncode == 2 and "missing or changed" in r.stdout

@@ -38,6 +38,7 @@ LEFT_OUT = {
     "local": {
         Cmd.SYNC_NOW,
         Cmd.SIGN_OUT,
+        Cmd.LOCK,
         Cmd.KEEP_MINE,
         Cmd.TAKE_THEIRS,
         Cmd.REJECT,

@@ -5,6 +5,7 @@
                project member add|remove|list                (app/server/cli/people.py)
     projects   project create|review-policy|retention|mute-spoken-data|disguise-voice,
                import                                        (app/server/cli/projects.py)
+    screen     project lock-after|watermark                  (app/server/cli/screen.py)
     exporting  export, redacted or not                       (app/server/cli/exporting.py)
     privacy    customer forget, retention run, audit verify|show|heard|listened (privacy.py)
     bridge     label-studio pull|push                        (app/server/cli/bridge.py)

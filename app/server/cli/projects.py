@@ -33,6 +33,8 @@ def add(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     pc: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
+    from app.server.cli import screen  # it names projects as this module does
+
     cp = pc.add_parser("create", help="create a project")
     cp.add_argument("name")
     cp.add_argument("--taxonomy", type=Path, required=True)
@@ -51,6 +53,7 @@ def add(
         help="serve recordings with the speaker's voice disguised (McAdams), each with a"
         f" coefficient drawn from LOW-HIGH (default {DEFAULT_RANGE[0]}-{DEFAULT_RANGE[1]})",
     )
+    screen.add_create_options(cp)
     imp = sub.add_parser("import", help="import recordings into a project")
     imp.add_argument("project")
     imp.add_argument(
@@ -127,6 +130,7 @@ def add(
     from app.server.cli import exporting  # it names projects as this module does
 
     exporting.add(sub)
+    screen.add(pc)
     ON_DB[("import", None)] = import_
 
 
@@ -187,6 +191,8 @@ def create(db: Session, args: argparse.Namespace) -> int:
         pseudonym_key=keys_of(args).wrap(secrets.token_bytes(32), pseudonym_context(project_id)),
         mute_spoken_data=args.mute_spoken_data,
         voice_disguise=None if args.disguise_voice is None else args.disguise_voice.to_json(),
+        lock_after_s=args.lock_after,
+        watermark=args.watermark,
     )
     db.add(project)
     db.flush()

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, HTTPException, Request, Response
 from sqlalchemy.orm import Session
 
-from app.protocol import API, LoginRequest, Me, RefreshRequest, Tokens
+from app.protocol import API, LoginRequest, Me, RefreshRequest, Tokens, UnlockRequest
 from app.server import auth
 from app.server import models as m
 from app.server import security as sec
@@ -55,6 +55,33 @@ async def logout(body: RefreshRequest, write: Write) -> Response:
     return Response(status_code=204)
 
 
+@router.post(
+    "/auth/unlock",
+    status_code=204,
+    responses=answers(401, 403, 413, 429),
+    max_body_size=PUBLIC_BODY_BYTES,
+)
+async def unlock(body: UnlockRequest, request: Request, user: Caller, server: Server) -> Response:
+    """A locked workstation's user back: the second factor again (403 when wrong, throttled
+    like sign-in)."""
+    address = request.client.host if request.client else "?"
+    database, keys, demo, user_id = server.database, server.keys, server.demo, user.id
+    try:
+        await server.calls.public(lambda: auth.unlock(database, keys, user_id, body, address, demo))
+    except auth.Throttled as exc:
+        raise HTTPException(
+            429, str(exc), headers={"Retry-After": str(int(exc.wait_s) + 1)}
+        ) from None
+    except auth.Refused as exc:
+        raise HTTPException(403, str(exc)) from None
+    return Response(status_code=204)
+
+
 @router.get("/me", responses=answers(401))
-async def me(user: Caller) -> Me:
-    return Me(id=user.id, username=user.username, role=user.role)  # type: ignore[arg-type]
+async def me(user: Caller, server: Server) -> Me:
+    return Me(
+        id=user.id,
+        username=user.username,
+        role=user.role,  # type: ignore[arg-type]
+        unlock_with="password" if server.demo else "code",
+    )

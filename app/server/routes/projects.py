@@ -16,7 +16,13 @@ router = APIRouter(prefix=API, route_class=SignedInFirst)
 
 def project_out(p: m.Project, role: str) -> ProjectOut:
     return ProjectOut(
-        id=p.id, name=p.name, taxonomy=p.taxonomy, conventions=p.conventions, role=role
+        id=p.id,
+        name=p.name,
+        taxonomy=p.taxonomy,
+        conventions=p.conventions,
+        role=role,
+        lock_after_s=p.lock_after_s,
+        watermark=p.watermark,
     )
 
 

@@ -25,7 +25,7 @@ from app.model.task import Task
 from app.protocol import ChangesPage, TaskOut
 from app.workstation.store.db import Store
 from app.workstation.store.sync_tables import Decision, ReviewItem, ReviewNote
-from app.workstation.sync.client import Busy, Client, Offline, SyncError
+from app.workstation.sync.client import Busy, Client, Offline, SessionExpired, SyncError
 
 log = logging.getLogger(__name__)
 LEASE_COUNT = 20  # open items a workstation holds (annotation) or reviews ahead (review)
@@ -39,6 +39,7 @@ class SyncStatus:
     pending: int = 0
     conflicts: int = 0
     message: str = ""
+    session_ended: bool = False  # signed out elsewhere, or expired: the window locks
     pushed: int = 0
     assigned: int = 0
     removed: list[str] = field(default_factory=list)
@@ -115,6 +116,7 @@ class EngineBase(ABC):
             self.backoff_s = max(exc.retry_after_s, self._next_backoff())
         except SyncError as exc:
             status.online, status.message = not isinstance(exc, Offline), str(exc)
+            status.session_ended = isinstance(exc, SessionExpired)
             self.backoff_s = self._next_backoff()
         self._report(status)
         return status

@@ -32,6 +32,7 @@ from app.protocol import (
     ReviewPut,
     TaskOut,
     Tokens,
+    UnlockRequest,
 )
 
 
@@ -128,6 +129,7 @@ class Client:
         self._access: str | None = None
         self._http = httpx.Client(base_url=self.server + API, timeout=timeout_s, verify=True)
         self.sign_in_notice = ""  # failed sign-ins at this account before the last sign-in
+        self.signed_in: Me | None = None  # who the server last said the session is
 
     @classmethod
     def in_memory(cls, server: str) -> Client:
@@ -224,8 +226,23 @@ class Client:
         self.sign_in_notice = failed_notice(self._take(r))
         return self.me()
 
+    def unlock(self, secret: str, with_password: bool = False) -> None:
+        """The second factor again (a demo server's: the password), for a locked window."""
+        body = UnlockRequest(**({"password": secret} if with_password else {"totp_code": secret}))
+        try:
+            r = self._authed("POST", "/auth/unlock", json=body.model_dump())
+        except Busy as exc:
+            raise SyncError(
+                f"Too many wrong tries: wait {exc.retry_after_s:.0f} s and try again."
+            ) from exc
+        if r.status_code == 403:
+            raise SyncError("Wrong password." if with_password else "Wrong code.")
+        if r.status_code != 204:
+            self._json(r)  # raises with the server's reason
+
     def me(self) -> Me:
-        return Me.model_validate(self._json(self._authed("GET", "/me")))
+        self.signed_in = Me.model_validate(self._json(self._authed("GET", "/me")))
+        return self.signed_in
 
     def projects(self) -> list[ProjectOut]:
         return [ProjectOut.model_validate(p) for p in self._json(self._authed("GET", "/projects"))]

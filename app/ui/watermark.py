@@ -1,0 +1,108 @@
+"""A faint watermark: the signed-in user's name and the time, repeated.
+
+Beneath text (the transcript, the segment list) it is the background brush, so it never covers
+a character being typed and costs what a plain background costs. Over the recording, whose
+segments are filled, it is a see-through layer in front that takes no click or key. Either way
+it is one cached tile, made again only when its text changes (once a minute, for the time).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPixmap,
+)
+from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+
+INK = QColor(96, 96, 96, 40)  # over white: a light grey a photograph still shows
+ANGLE_DEG = -18.0
+GAP_PX = 56
+
+
+def tile(text: str, background: QColor, ratio: float = 1.0) -> QPixmap:
+    """One repeat of the pattern: `text` turned a little, faint, on `background`."""
+    font = QFont()
+    font.setPointSizeF(11.0)
+    metrics = QFontMetricsF(font)
+    w = metrics.horizontalAdvance(text) + GAP_PX
+    h = metrics.height() * 4
+    pixmap = QPixmap(round(w * ratio), round(h * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(background)
+    p = QPainter(pixmap)
+    p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    p.setFont(font)
+    p.setPen(INK)
+    p.translate(QPointF(w / 2, h / 2))
+    p.rotate(ANGLE_DEG)
+    p.drawText(QRectF(-w / 2, -h / 2, w, h), Qt.AlignmentFlag.AlignCenter, text)
+    p.end()
+    return pixmap
+
+
+def apply(widget: QWidget, text: str | None, background: QColor) -> None:
+    """`widget`'s background (its viewport's, for a scrolling one) the watermark of `text`;
+    None: back to `background` alone."""
+    target = widget.viewport() if isinstance(widget, QAbstractScrollArea) else widget
+    assert target is not None
+    palette = target.palette()
+    role = target.backgroundRole()
+    if text:
+        palette.setBrush(role, QBrush(tile(text, background, target.devicePixelRatioF())))
+    else:
+        palette.setBrush(role, QBrush(background))
+    target.setPalette(palette)
+    target.setAutoFillBackground(True)
+
+
+def plain(widget: QWidget) -> QColor:
+    """The colour a widget's background has without a watermark."""
+    target = widget.viewport() if isinstance(widget, QAbstractScrollArea) else widget
+    assert target is not None
+    return target.palette().color(QPalette.ColorGroup.Active, target.backgroundRole())
+
+
+class Overlay(QWidget):
+    """The watermark in front of `host`, covering it whatever its size; clicks, keys and the
+    mouse wheel go through to what is beneath."""
+
+    def __init__(self, host: QWidget) -> None:
+        super().__init__(host)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.tile: QPixmap | None = None
+        self.host = host
+        host.installEventFilter(self)
+        self.setGeometry(host.rect())
+        self.hide()
+
+    def set_text(self, text: str | None) -> None:
+        clear = QColor(0, 0, 0, 0)
+        self.tile = tile(text, clear, self.devicePixelRatioF()) if text else None
+        self.setGeometry(self.host.rect())
+        self.setVisible(self.tile is not None)
+        self.raise_()
+        self.update()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.host and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.host.rect())
+        return False
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        if self.tile is None:
+            return
+        r = event.rect()
+        w = max(1, round(self.tile.width() / self.tile.devicePixelRatio()))
+        h = max(1, round(self.tile.height() / self.tile.devicePixelRatio()))
+        p = QPainter(self)
+        p.drawTiledPixmap(r, self.tile, QPoint(r.x() % w, r.y() % h))  # the pattern fixed
+        p.end()
