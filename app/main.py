@@ -23,7 +23,7 @@ from app.keymap import Keymap
 from app.ui.actions import Actions
 from app.ui.application import SignalWatch, StartingView, application, show_starting
 from app.ui.main_window import MainWindow
-from app.workstation import modes
+from app.workstation import account, modes
 from app.workstation.controller import Controller
 from app.workstation.demo import DemoServer, seed_submissions
 from app.workstation.editor import Editor
@@ -72,13 +72,39 @@ def build(
     settings: Settings | None = None,
     open_pedal: Callable[[], PedalDevice | None] | None = open_hid_pedal,
     tier: str | None = None,
+    os_user: str | None = None,
 ) -> tuple[Controller, QtRunner]:
-    """The window over a folder or manifest on this machine (local mode)."""
+    """The window over a folder or manifest on this machine (local mode); `os_user`: the
+    account whose password lifts a lock, if the project asks for one (default: this one)."""
     parts = _parts(open_project(source, tier), preset, settings)
     ctrl = Controller(*parts.controller_args())
-    ctrl.actions.install(modes.local(ctrl))
+    screen = parts.project.screen
+    lock = None
+    if screen.lock_after_s:  # only where the project asks: this computer's password unlocks
+        lock = local_lock(ctrl, screen.lock_after_s, os_user or account.user())
+    if screen.watermark:
+        from app.workstation.watermark import WatermarkClock
+
+        ctrl.watermark = WatermarkClock(ctrl.window, os_user or account.user())
+    ctrl.actions.install(modes.local(ctrl, lock.lock if lock else None))
     _pedals(ctrl, open_pedal)
     return ctrl, parts.runner
+
+
+def local_lock(ctrl: Controller, after_s: int, user: str) -> ScreenLock:
+    """A local project's lock, lifted by the password of this computer's account `user`."""
+    from app.ui.lock_panel import Ask
+    from app.workstation.lock import ScreenLock, Unlocker
+
+    def check(password: str, _code: str) -> None:
+        account.check_password(user, password)
+
+    lock = ScreenLock(
+        ctrl, Unlocker(Ask.PASSWORD, check, None, f"{user} on this computer"), after_s
+    )
+    ctrl.pedal_pressed.append(lock.touch)
+    ctrl.lock = lock
+    return lock
 
 
 def build_remote(
@@ -104,6 +130,7 @@ def build_remote(
     ctrl.window.set_title(f"Earmark — {remote.username} on {remote.client.server}")
     lock = ScreenLock(ctrl, unlocker_of(remote), remote.lock_after_s)
     sync.session_ended.append(lock.session_ended)
+    ctrl.lock = lock
     ctrl.pedal_pressed.append(lock.touch)
     if remote.watermark:
         from app.workstation.watermark import WatermarkClock

@@ -99,6 +99,7 @@ class Controller(QObject):
         self.next_ready_ms: list[float] = []
         self.pedal_pressed: list[Callable[[], None]] = []  # someone at the pedals (the lock)
         self.watermark: QObject | None = None  # who and when, over the item, if asked for
+        self.lock: QObject | None = None  # the screen lock, where the project has one
         self.player.rewind_on_pause_s = self.prefs.rewind_on_pause_s
         if sync is not None:
             sync.synced.append(self._synced)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from app.keymap import Cmd
 from app.workstation.commands import (
     Table,
     annotating,
@@ -29,8 +30,9 @@ if TYPE_CHECKING:  # a server's project only: imported by the composition root w
     from app.workstation.server_sync import ServerSync
 
 
-def local(c: Controller) -> Table:
-    return merge(editing(c), annotating(c, None))
+def local(c: Controller, lock: Callable[[], None] | None = None) -> Table:
+    """`lock`: where the project asks for one (earmark-screen.json)."""
+    return merge(editing(c), annotating(c, None), {Cmd.LOCK: lock} if lock else {})
 
 
 def annotate(

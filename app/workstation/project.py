@@ -3,6 +3,7 @@ tool becomes a work queue (app.formats reads them); export in any format it writ
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from app.workstation.store.paths import decode_cache_dir, project_db, resources_
 
 TAXONOMY_FILE = "earmark-taxonomy.json"
 CONVENTIONS_FILE = "earmark-conventions.json"
+# how a local project's window guards its screen; none: it does not lock, no watermark
+SCREEN_FILE = "earmark-screen.json"
 
 
 class ProjectError(Exception):
@@ -49,6 +52,36 @@ class Project:
     conventions: Conventions
     audio_key: bytes | None = None  # a server's recordings are sealed in the cache with it
     tier: str | None = None  # the TextGrid or ELAN tier to read as the transcript
+    screen: Screen = field(default_factory=lambda: Screen())
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """A local project's lock (idle seconds, 0: never; unlocked with this computer's account
+    password) and watermark (the account's name and the time), from earmark-screen.json:
+    {"lock_after_minutes": 10, "watermark": true}. A server's projects set theirs there."""
+
+    lock_after_s: int = 0
+    watermark: bool = False
+
+
+def screen_of(data: object) -> Screen:
+    if not isinstance(data, dict):
+        raise ValueError(f'{SCREEN_FILE} is a JSON object such as {{"lock_after_minutes": 10}}')
+    unknown = set(data) - {"lock_after_minutes", "watermark"}
+    if unknown:
+        raise ValueError(f"{SCREEN_FILE} has unknown settings: {', '.join(sorted(unknown))}")
+    minutes = data.get("lock_after_minutes", 0)
+    if (
+        isinstance(minutes, bool)
+        or not isinstance(minutes, int | float)
+        or not 0 <= minutes <= 1440
+    ):
+        raise ValueError(f"{SCREEN_FILE}: lock_after_minutes is 0 (never) to 1440")
+    mark = data.get("watermark", False)
+    if not isinstance(mark, bool):
+        raise ValueError(f"{SCREEN_FILE}: watermark is true or false")
+    return Screen(round(minutes * 60), mark)
 
 
 def _records(source: Path, tier: str | None) -> formats.Reading:
@@ -192,10 +225,16 @@ def open_project(source: Path, tier: str | None = None) -> Project:
     try:
         taxonomy = load_taxonomy(_project_file(source, TAXONOMY_FILE))
         conventions = load_conventions(_project_file(source, CONVENTIONS_FILE))
+        own = (source if source.is_dir() else source.parent) / SCREEN_FILE
+        screen = (
+            screen_of(json.loads(own.read_text(encoding="utf-8"))) if own.is_file() else Screen()
+        )
     except (ValueError, KeyError, OSError) as exc:
         store.close()
-        raise ProjectError(f"The project's taxonomy or conventions file is invalid: {exc}") from exc
-    return Project(source, store, taxonomy, conventions, tier=tier)
+        raise ProjectError(
+            f"The project's taxonomy, conventions or screen file is invalid: {exc}"
+        ) from exc
+    return Project(source, store, taxonomy, conventions, tier=tier, screen=screen)
 
 
 # -- export -----------------------------------------------------------------------------------
