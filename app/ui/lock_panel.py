@@ -8,6 +8,7 @@ from enum import Enum
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -55,7 +56,7 @@ class LockPanel(QWidget):
         self.form.addRow("Password", self.password)
         self.form.addRow("Code", self.code)
         box = QWidget()
-        box.setMaximumWidth(480)
+        box.setFixedWidth(460)
         inner = QVBoxLayout(box)
         inner.addWidget(self.title)
         inner.addWidget(self.who)
@@ -63,9 +64,13 @@ class LockPanel(QWidget):
         inner.addLayout(self.form)
         inner.addWidget(self.message)
         inner.addWidget(self.button, 0, Qt.AlignmentFlag.AlignLeft)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(box)
+        row.addStretch(1)
         lay = QVBoxLayout(self)
         lay.addStretch(1)
-        lay.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addLayout(row)
         lay.addStretch(2)
         self.asking = Ask.CODE
 
