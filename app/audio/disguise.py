@@ -1,8 +1,14 @@
 """A voice disguised by the McAdams-coefficient method, the signal-processing baseline of the
 VoicePrivacy Challenge: each 20 ms frame (10 ms shift) is described by linear prediction, each
-complex pole's angle is raised to the power alpha (alpha < 1 moves the formants up, > 1 down,
-its radius kept), and the frame is made again from its own residual through the new filter,
-overlap-added under a square-root Hann window. No model, no download: numpy and scipy.
+complex pole's angle is raised to the power alpha (its radius kept), and the frame is made
+again from its own residual through the new filter, overlap-added under a square-root Hann
+window. No model, no download: numpy and scipy.
+
+The angle is taken on the challenge's 16 kHz scale whatever the recording's rate (pi is 8 kHz),
+so an alpha moves a formant to the same frequency at 16, 44.1 or 48 kHz: with alpha < 1, a
+resonance below 16 kHz / 2 pi (about 2.5 kHz: F1, F2) goes up and one above goes down, at 0.8
+700 Hz to about 910 Hz. The window is the periodic Hann's square root, so analysis and synthesis
+together add up to exactly one wherever frames overlap by half: alpha 1 gives the input back.
 
 Length and timing never change: a sample's place is where it was, so segments, word times and
 muted stretches stay valid. It streams: a recording of any length goes through in blocks, in
@@ -24,7 +30,15 @@ from scipy.signal import lfilter
 
 F64 = npt.NDArray[np.float64]
 WIN_S, HOP_S = 0.020, 0.010
-ORDER = 20  # the challenge's linear-prediction order
+ORDER = 20  # the challenge's linear-prediction order, at its rate:
+SCALE_HZ = 16_000  # the rate the challenge's alpha and order are defined at
+
+
+def order_at(rate_hz: int) -> int:
+    """The prediction order at `rate_hz`: the challenge's at 16 kHz, growing with the square
+    root of the rate (33 at 44.1 kHz, 35 at 48 kHz), where Praat measures the formants moved
+    as at 16 kHz within 2 % (at order 20 a 48 kHz voice moved 5 % short; at 60, too far)."""
+    return max(8, round(ORDER * (rate_hz / SCALE_HZ) ** 0.5))
 BLOCK_S = 10.0  # samples read at a time by `disguise_blocks`
 _TINY = 1e-12
 
@@ -45,17 +59,18 @@ def levinson(r: F64) -> F64:
     return a
 
 
-def moved_many(a: F64, alpha: float) -> F64:
-    """`moved` for many polynomials at once (frames x p + 1): their roots as the eigenvalues
-    of their companion matrices, each complex one's angle raised to `alpha` (a conjugate's
-    with it), the polynomials made again."""
+def moved_many(a: F64, alpha: float, scale: float = 1.0) -> F64:
+    """Many polynomials at once (frames x p + 1): their roots as the eigenvalues of their
+    companion matrices, each complex one's angle raised to `alpha` on a scale `scale` times
+    the rate's (a conjugate's with it), the polynomials made again."""
     frames, p1 = a.shape
     p = p1 - 1
     companion = np.zeros((frames, p, p))
     companion[:, 0, :] = -a[:, 1:]
     companion[:, np.arange(1, p), np.arange(p - 1)] = 1.0
     poles = np.linalg.eigvals(companion)
-    angle = np.clip(np.abs(np.angle(poles)) ** alpha, 0.0, np.pi) * np.sign(poles.imag)
+    turned = (np.abs(np.angle(poles)) * scale) ** alpha / scale
+    angle = np.clip(turned, 0.0, np.pi) * np.sign(poles.imag)
     poles = np.where(poles.imag != 0, np.abs(poles) * np.exp(1j * angle), poles)
     c = np.zeros((frames, p1), dtype=complex)
     c[:, 0] = 1.0
@@ -67,12 +82,14 @@ def moved_many(a: F64, alpha: float) -> F64:
 class McAdams:
     """The transform at one sample rate and alpha, many frames at a time."""
 
-    def __init__(self, rate_hz: int, alpha: float, order: int = ORDER) -> None:
+    def __init__(self, rate_hz: int, alpha: float, order: int | None = None) -> None:
+        order = order_at(rate_hz) if order is None else order
         self.win = max(order + 2, int(WIN_S * rate_hz))
         self.hop = max(1, int(HOP_S * rate_hz))
-        hann = np.hanning(self.win + 2)[1:-1]  # no zero at either end
+        hann = np.hanning(self.win + 1)[:-1]  # periodic: overlapped by half, it sums to one
         self.window = np.sqrt(hann / (hann.sum() / self.hop))
         self.alpha, self.order = alpha, order
+        self.scale = rate_hz / SCALE_HZ
 
     def frames(self, xs: F64) -> F64:
         """Frames (frames x `win`) made again, each windowed and at its input's energy; a frame
@@ -87,7 +104,7 @@ class McAdams:
         r = r[loud]
         r[:, 0] *= 1.0 + 1e-9  # a little white noise: a well-conditioned system
         a = levinson(r)
-        b = moved_many(a, self.alpha)
+        b = moved_many(a, self.alpha, self.scale)
         for row, k in enumerate(loud):
             made = lfilter([1.0], b[row], lfilter(a[row], [1.0], framed[k]))
             if not np.all(np.isfinite(made)):
