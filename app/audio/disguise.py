@@ -22,6 +22,7 @@ automatic speaker-verification attacker trained on disguised speech is hardly sl
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -38,7 +39,9 @@ def order_at(rate_hz: int) -> int:
     """The prediction order at `rate_hz`: the challenge's at 16 kHz, growing with the square
     root of the rate (33 at 44.1 kHz, 35 at 48 kHz), where Praat measures the formants moved
     as at 16 kHz within 2 % (at order 20 a 48 kHz voice moved 5 % short; at 60, too far)."""
-    return max(8, round(ORDER * (rate_hz / SCALE_HZ) ** 0.5))
+    return max(8, round(ORDER * math.sqrt(rate_hz / SCALE_HZ)))
+
+
 BLOCK_S = 10.0  # samples read at a time by `disguise_blocks`
 _TINY = 1e-12
 
