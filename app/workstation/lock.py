@@ -15,23 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtCore import QObject, QTimer
 
+from app.ui.activity import ActivityWatch
 from app.ui.lock_panel import Ask, LockPanel
 from app.ui.main_window import Part
 from app.workstation.controller import Controller
 
-# what counts as someone at the keyboard
-ACTIVITY = frozenset(
-    {
-        QEvent.Type.KeyPress,
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.MouseMove,
-        QEvent.Type.Wheel,
-        QEvent.Type.TabletPress,
-        QEvent.Type.TouchBegin,
-    }
-)
 CHECK_EVERY_MS = 1000
 
 
@@ -65,9 +55,7 @@ class ScreenLock(QObject):
         self.asking = unlocker.ask
         self.last_activity = time.monotonic()
         self.locked_at: float | None = None
-        app = QCoreApplication.instance()
-        assert app is not None
-        app.installEventFilter(self)
+        self.watch = ActivityWatch(self.touch)
         self._check = QTimer(self)
         self._check.setInterval(CHECK_EVERY_MS)
         self._check.timeout.connect(self._idle_check)
@@ -80,13 +68,8 @@ class ScreenLock(QObject):
         return self.locked_at is not None
 
     def touch(self) -> None:
-        """Someone is at it (a pedal; the event filter sees the rest)."""
+        """Someone is at it: a key, a click, the mouse (ActivityWatch), a pedal."""
         self.last_activity = time.monotonic()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() in ACTIVITY:
-            self.last_activity = time.monotonic()
-        return False
 
     def _idle_check(self) -> None:
         if self.locked:
@@ -171,6 +154,4 @@ class ScreenLock(QObject):
 
     def _closing(self) -> None:
         self._check.stop()
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        self.watch.stop()
