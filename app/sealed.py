@@ -18,7 +18,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -87,20 +87,46 @@ def seal_file(path: Path, key: bytes, target: Path, context: bytes = b"") -> str
         return seal_stream(f, os.fstat(f.fileno()).st_size, key, target, context)
 
 
-class SealedReader:
-    """The plain bytes of a sealed file by ranges; a few decrypted chunks are kept."""
+class Blob(Protocol):
+    """Where a sealed file's bytes are read from: a local file, or an object in a store."""
 
-    def __init__(self, path: Path, key: bytes, context: bytes = b"", keep_chunks: int = 4):
-        self.path = path
+    name: str
+
+    def read_at(self, offset: int, n: int) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class FileBlob:
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
         self._file = path.open("rb")
-        header = self._file.read(HEADER.size)
+
+    def read_at(self, offset: int, n: int) -> bytes:
+        self._file.seek(offset)  # the reader holds its lock around this
+        return self._file.read(n)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class SealedReader:
+    """The plain bytes of a sealed file by ranges; a few decrypted chunks are kept. It reads
+    only the chunks a range touches, from a local file or any other `Blob`."""
+
+    def __init__(
+        self, source: Path | Blob, key: bytes, context: bytes = b"", keep_chunks: int = 4
+    ) -> None:
+        self._file = FileBlob(source) if isinstance(source, Path) else source
+        self.name = self._file.name
+        header = self._file.read_at(0, HEADER.size)
         try:
             magic, chunk, size = HEADER.unpack(header)
         except struct.error:
             magic, chunk, size = b"", 0, 0
         if magic != MAGIC or chunk <= 0:
             self._file.close()
-            raise SealedError(f"{path.name}: not a sealed file")
+            raise SealedError(f"{self.name}: not a sealed file")
         self._header, self._context, self._chunk = header, context, chunk
         self.size = size
         self._aes = AESGCM(key)
@@ -119,16 +145,16 @@ class SealedReader:
         if hit is not None:
             self._cache.move_to_end(index)
             return hit
-        self._file.seek(HEADER.size + index * (self._chunk + NONCE + TAG))
         length = min(self._chunk, self.size - index * self._chunk)
-        sealed = self._file.read(NONCE + length + TAG)
+        at = HEADER.size + index * (self._chunk + NONCE + TAG)
+        sealed = self._file.read_at(at, NONCE + length + TAG)
         try:
             plain = self._aes.decrypt(
                 sealed[:NONCE], sealed[NONCE:], _aad(self._header, self._context, index)
             )
         except (InvalidTag, ValueError):
             raise SealedError(
-                f"{self.path.name}: chunk {index} is damaged or was sealed with another key"
+                f"{self.name}: chunk {index} is damaged or was sealed with another key"
             ) from None
         self._cache[index] = plain
         if len(self._cache) > self._keep:

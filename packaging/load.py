@@ -52,7 +52,7 @@ from app.server.audit import verify  # noqa: E402
 from app.server.db import make_engine, migrate, sessions  # noqa: E402
 from app.server.keys import load_keys  # noqa: E402
 from app.server.security import hash_password, new_totp_secret  # noqa: E402
-from app.server.storage import AudioStore  # noqa: E402
+from app.server.storage import FolderStore  # noqa: E402
 from app.workstation.sync.engine import BATCH, LEASE_COUNT, RENEW_EVERY_S  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -515,7 +515,7 @@ def prepare(
     engine = make_engine(url)
     wav = _wav_bytes()
     sha = hashlib.sha256(wav).hexdigest()
-    store = AudioStore(data / "audio")
+    store = FolderStore(data / "audio")
     people: dict[str, tuple[str, str]] = {}
     shared_hash = hash_password(PASSWORD)  # one hash for everyone: argon2 is slow on purpose
     with sessions(engine)() as db:

@@ -96,6 +96,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    from tests import s3
+
+    s3.stop()  # the object store this test process started, if it did
     subprocess.run(["pulseaudio", "--kill"], check=False, capture_output=True)
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
 

@@ -31,7 +31,7 @@ from app.server.operations import add_operations
 from app.server.routes import annotations, auth, changes, projects, reviews, tasks
 from app.server.routes.calls import Calls
 from app.server.routes.deps import Parts
-from app.server.storage import AudioStore
+from app.server.storage import open_store
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def create_app(
     limits = limits or Limits()
     database = Database.open(db_url, limits, anchor_key(keys))  # audits move the anchor on
     calls = Calls(database)
-    store = AudioStore(data / "audio")
+    store = open_store(data)  # --audio-store's, or the data folder's (app/server/storage.py)
     auditor = Auditor(database.write, limits.db_timeout_s)
 
     @asynccontextmanager
@@ -72,7 +72,7 @@ def create_app(
     app.add_middleware(RequestLog, routes=routes)  # outermost: admission's refusals are logged
     add_error_answers(app, limits.retry_after_s)
 
-    add_operations(app, database, data, store.folder, calls.is_admin)
+    add_operations(app, database, data, store, calls.is_admin)
     for module in (auth, projects, tasks, annotations, changes, reviews):
         app.include_router(module.router)
         routes.add(module.router.routes)

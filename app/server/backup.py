@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from app.audio.load import sha256_of
+from app.server.storage import AudioStore, FolderStore, open_store
 
 MANIFEST = "earmark-backup.json"
 SQLITE_FILE = "database.sqlite3"
@@ -67,19 +68,18 @@ def _private_file(path: Path) -> None:
         os.close(fd)
 
 
-def _private_copy(src: Path, dst: Path) -> None:
-    with src.open("rb") as f:  # FileNotFoundError before anything is made
-        _private_file(dst)
-        with dst.open("r+b") as g:
-            shutil.copyfileobj(f, g, 1 << 20)
-
-
 def _private_dir(path: Path) -> None:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.chmod(0o700)
 
 
-def backup(url: str, data: Path, out: Path, say: Callable[[str], None]) -> dict[str, object]:
+def backup(
+    url: str,
+    data: Path,
+    out: Path,
+    say: Callable[[str], None],
+    store: AudioStore | None = None,
+) -> dict[str, object]:
     if out.exists() and any(out.iterdir()):
         raise BackupError(f"{out} is not empty: back up into a new folder")
     _private_dir(out)
@@ -112,15 +112,19 @@ def backup(url: str, data: Path, out: Path, say: Callable[[str], None]) -> dict[
     else:
         raise BackupError(f"no backup for a {kind} database")
     say(f"database copied ({kind})")
-    audio_in, audio_out = data / "audio", out / "audio"
+    store = store or open_store(data)
+    audio_out = out / "audio"
     _private_dir(audio_out)
     files: dict[str, str] = {db_file: sha256_of(out / db_file)}
-    for f in sorted(audio_in.glob("*.bin")) if audio_in.is_dir() else []:
+    for name in store.names():
+        target = audio_out / name
+        _private_file(target)
         try:
-            _private_copy(f, audio_out / f.name)
+            store.fetch(name, target)
         except FileNotFoundError:
+            target.unlink()
             continue  # deleted since the snapshot: not in it either
-        files[f"audio/{f.name}"] = sha256_of(audio_out / f.name)
+        files[f"audio/{name}"] = sha256_of(target)
     manifest = {
         "format": 1,
         "database": kind,
@@ -152,9 +156,17 @@ def verify(folder: Path) -> dict[str, object]:
     return manifest
 
 
-def restore(url: str, data: Path, folder: Path, say: Callable[[str], None]) -> None:
-    """The backup in `folder` brought back into `url` and `data` (the server stopped)."""
+def restore(
+    url: str,
+    data: Path,
+    folder: Path,
+    say: Callable[[str], None],
+    store: AudioStore | None = None,
+) -> None:
+    """The backup in `folder` brought back into `url` and `data`, and the recordings into the
+    store (the server stopped)."""
     manifest = verify(folder)
+    store = store or open_store(data)
     kind = make_url(url).get_backend_name()
     if manifest.get("database") != kind:
         raise BackupError(f"this backup is of a {manifest.get('database')} database, not {kind}")
@@ -188,6 +200,9 @@ def restore(url: str, data: Path, folder: Path, say: Callable[[str], None]) -> N
         if r.returncode != 0:
             raise BackupError(f"pg_restore failed: {r.stderr.strip()[:500]}")
     say(f"database restored ({kind})")
+    if not isinstance(store, FolderStore):
+        _restore_objects(store, folder, say)
+        return
     audio = data / "audio"
     incoming = data / f"audio.restoring-{stamp}"
     shutil.copytree(folder / "audio", incoming)
@@ -199,3 +214,18 @@ def restore(url: str, data: Path, folder: Path, say: Callable[[str], None]) -> N
         f"{n} recording(s) restored; what was there before is kept beside it"
         f" (*.before-restore-{stamp})"
     )
+
+
+def _restore_objects(store: AudioStore, folder: Path, say: Callable[[str], None]) -> None:
+    """Every recording of the backup put back into an object store, each whole or not at all;
+    objects the backup does not hold are left where they are, and counted."""
+    wanted = sorted(p.name for p in (folder / "audio").glob("*.bin"))
+    for name in wanted:
+        store.place(name, folder / "audio" / name)
+    others = sorted(set(store.names()) - set(wanted))
+    say(f"{len(wanted)} recording(s) restored into {store.where}")
+    if others:
+        say(
+            f"{len(others)} object(s) in the store are not in the backup (recordings added"
+            f" after it, first: {others[0]}); they were left as they are"
+        )

@@ -32,7 +32,16 @@ class Config:
     workers: int = 1
     trusted_proxies: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
+    audio_store: str | None = None  # s3://BUCKET/PREFIX; none: the data folder's audio/
+    s3: dict[str, str] = field(default_factory=dict)  # endpoint, region and credentials
 
+
+S3_KEYS = {  # [s3] key -> the environment variable the object store's client reads
+    "endpoint": "AWS_ENDPOINT_URL",
+    "region": "AWS_REGION",
+    "access_key_id": "AWS_ACCESS_KEY_ID",
+    "secret_access_key": "AWS_SECRET_ACCESS_KEY",
+}
 
 _TOP: dict[str, type] = {
     "database": str,
@@ -43,6 +52,8 @@ _TOP: dict[str, type] = {
     "workers": int,
     "trusted_proxies": list,
     "limits": dict,
+    "audio_store": str,
+    "s3": dict,
 }
 
 
@@ -76,12 +87,21 @@ def load_config(path: Path) -> Config:
         workers=values.get("workers", d.workers),
         trusted_proxies=proxies,
         limits=_limits(values.get("limits", {})),
+        audio_store=values.get("audio_store"),
+        s3=_s3(values.get("s3", {})),
     )
     if not 1 <= cfg.port <= 65535:
         raise ConfigError(f"port must be 1-65535, not {cfg.port}")
     if cfg.workers < 1:
         raise ConfigError(f"workers must be at least 1, not {cfg.workers}")
     return cfg
+
+
+def _s3(raw: dict[str, Any]) -> dict[str, str]:
+    unknown = sorted(set(raw) - set(S3_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown key(s) in [s3]: {', '.join(unknown)}")
+    return {k: _kind(f"s3.{k}", v, str) for k, v in raw.items()}
 
 
 def _limits(raw: dict[str, Any]) -> Limits:

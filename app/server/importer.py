@@ -183,10 +183,10 @@ def import_reading(
 
 def _served(store: AudioStore, task: m.Task, audio: Path, stretches: list[Stretch]) -> bytes:
     """The original sealed, and beside it the copy served (app/server/served.py); their key.
-    The copy is made in the store's own folder, readable by its owner only, and removed once
-    sealed."""
+    The copy is made in the store's scratch folder, readable by its owner only, and removed
+    once sealed."""
     key, _digest = store.put_original(task.id, audio)
-    fd, name = tempfile.mkstemp(suffix=".wav", dir=store.folder)
+    fd, name = tempfile.mkstemp(suffix=".wav", dir=store.scratch)
     os.close(fd)
     made = Path(name)
     try:

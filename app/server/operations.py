@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -27,12 +26,13 @@ from app.protocol import API
 from app.server import models as m
 from app.server.db import Database
 from app.server.observe import exposition
+from app.server.storage import AudioStore, StoreError
 
 log = logging.getLogger(__name__)
 TOKEN_FILE = "metrics-token.sha256"
 
 
-def check_health(database: Database, store: Path) -> dict[str, str]:
+def check_health(database: Database, store: AudioStore) -> dict[str, str]:
     out = {"database": "ok", "store": "ok"}
     try:
         with database.read() as s:
@@ -40,12 +40,11 @@ def check_health(database: Database, store: Path) -> dict[str, str]:
     except Exception as exc:  # noqa: BLE001 - any failure is "failing"; the log says which
         log.warning("health: database failing: %s", type(exc).__name__)
         out["database"] = "failing"
-    probe = store / f".health-{os.getpid()}-{uuid.uuid4().hex}"
     try:
-        probe.write_bytes(b"ok")
-        probe.unlink()
-    except OSError as exc:
-        log.warning("health: store failing: %s", exc.strerror or type(exc).__name__)
+        store.probe()
+    except (OSError, StoreError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else None
+        log.warning("health: store failing: %s", reason or type(exc).__name__)
         out["store"] = "failing"
     return out
 
@@ -111,7 +110,7 @@ def add_operations(
     app: FastAPI,
     database: Database,
     data: Path,
-    store: Path,
+    store: AudioStore,
     admin_of: Callable[[str], Awaitable[bool]],
 ) -> None:
     """`admin_of(token)` says whether an access token is a signed-in admin's."""

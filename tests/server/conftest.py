@@ -29,9 +29,10 @@ from app.server.db import make_engine, migrate, sessions
 from app.server.importer import import_recordings
 from app.server.keys import Keys, load_keys, pseudonym_context
 from app.server.security import hash_password, new_totp_secret
-from app.server.storage import AudioStore
+from app.server.storage import STORE_ENV, AudioStore, open_store
 from tests.conftest import write_tone
 from tests.pg import copy_pg_database, pg_database, pg_template
+from tests.s3 import use_object_store
 
 PASSWORD = "correct horse battery"
 
@@ -40,6 +41,16 @@ def text_doc(text: str, **fields: Any) -> dict[str, Any]:
     """A whole annotation document with one segment of `text`, as the server stores it."""
     doc = {"segments": [{"start_s": 0.0, "end_s": 1.0, "text": text, "slots": []}], **fields}
     return AnnotationDoc.model_validate(doc).model_dump()
+
+
+@pytest.fixture(params=["folder", "s3"])
+def both_stores(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Asked for before `world`: the test runs on the data folder's audio/ and on a bucket of
+    a real S3-compatible store (SeaweedFS, tests/s3.py); the store's description."""
+    if request.param == "s3":
+        return use_object_store(monkeypatch)
+    monkeypatch.delenv(STORE_ENV, raising=False)
+    return "folder"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -97,6 +108,16 @@ class World:
     people: dict[str, Person]
     task_ids: list[str]
     engine: Engine
+    store: AudioStore  # the data folder's audio/, or an object store (`both_stores`)
+
+    def stored(self) -> dict[str, bytes]:
+        """Every sealed file the store holds, as it holds it."""
+        out = {}
+        for name in self.store.names():
+            target = Path(tempfile.mkdtemp()) / name
+            self.store.fetch(name, target)
+            out[name] = target.read_bytes()
+        return out
 
     def session(self) -> Session:
         """A session as the server's: what it audits moves the chain's anchor on."""
@@ -186,7 +207,8 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
         project = new_project("va", b"k" * 32)
         db.add(project)
         db.flush()
-        import_recordings(db, AudioStore(data / "audio"), server_keys(), project, recordings)
+        store = open_store(data)  # the folder, unless `both_stores` named an object store
+        import_recordings(db, store, server_keys(), project, recordings)
         # another team's project: nobody of va's team is in it
         elsewhere = new_project("elsewhere", b"e" * 32)
         db.add(elsewhere)
@@ -218,7 +240,7 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
         db.commit()
     for name in ("ann_a", "ann_b", "rev", "admin", "lead", "outsider"):
         people[name].signs_in = True
-    yield World(db_url, data, app, project_id, people, task_ids, engine)
+    yield World(db_url, data, app, project_id, people, task_ids, engine, store)
     for p in people.values():
         p.client.close()
     app.state.auditor.close()

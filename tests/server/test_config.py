@@ -35,6 +35,9 @@ def test_the_packaged_example_loads_as_written() -> None:
         ("[limits]\nwait_s = -1", "limits.wait_s must be more than 0"),
         ("[limits]\nqueue = true", "limits.queue must be int, not bool"),
         ("port = ", "not valid TOML"),
+        ('[s3]\nendpont = "https://s3.example.org"', "unknown key(s) in [s3]: endpont"),
+        ("[s3]\nregion = 1", "s3.region must be str, not int"),
+        ("audio_store = 1", "audio_store must be str, not int"),
     ],
 )
 def test_a_careless_file_is_refused_by_name(tmp_path: Path, body: str, says: str) -> None:

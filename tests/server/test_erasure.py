@@ -23,7 +23,6 @@ from app.server import models as m
 from app.server.backup import PG_FILE, SQLITE_FILE, backup
 from app.server.db import make_engine
 from app.server.importer import import_recordings
-from app.server.storage import AudioStore
 from tests.conftest import write_tone
 from tests.server.conftest import World, server_keys, text_doc
 
@@ -47,8 +46,8 @@ def import_theirs(world: World, tmp_path: Path) -> list[str]:
     with world.session() as db:
         project = db.get(m.Project, world.project_id)
         assert project is not None
-        store = AudioStore(world.data / "audio")
-        assert import_recordings(db, store, server_keys(), project, folder / "m.jsonl").imported
+        imported = import_recordings(db, world.store, server_keys(), project, folder / "m.jsonl")
+        assert imported.imported
         db.commit()
         found = select(m.Task.id).where(m.Task.asr_text.contains(WORDS)).order_by(m.Task.number)
         return list(db.scalars(found))
@@ -135,9 +134,12 @@ def skip_conflicts(table: Any) -> Any:
 
 @pytest.mark.parametrize("broken", [False, True], ids=["erasure", "erasure-skipping-conflicts"])
 def test_a_forgotten_customer_leaves_no_words(
-    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: bool
+    both_stores: str, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: bool
 ) -> None:
     seed(world, tmp_path)
+    with world.session() as db:
+        theirs = set(db.scalars(select(m.Task.id).where(m.Task.asr_text.contains(WORDS))))
+    assert len(theirs) == 2 and {f"{t}.bin" for t in theirs} <= set(world.store.names())
     before = tables_holding(world, WORDS)  # the search finds each kind of row seeded
     assert before >= {"tasks", "annotations", "conflicts", "review_items", "reviews", "changes"}
     with world.session() as db:
@@ -156,6 +158,7 @@ def test_a_forgotten_customer_leaves_no_words(
         assert pages or not world.url.startswith("sqlite")
         return
     assert left == set()
+    assert not any(f"{t}.bin" in set(world.store.names()) for t in theirs)  # nor their voices
     assert pages == []  # SQLite's own pages and log: nothing of it left in the file either
     assert not copied
     assert tables_holding(world, CUSTOMER) == set()  # nor the id itself, anywhere

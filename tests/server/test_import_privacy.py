@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.server import models as m
 from app.server.importer import import_recordings, pseudonym, sampled
 from app.server.keys import pseudonym_key
-from app.server.storage import AudioStore
+from app.server.storage import FolderStore
 from tests.conftest import write_tone
 from tests.server.conftest import World, server_keys
 
@@ -40,7 +40,7 @@ def test_identifiers_never_appear_in_any_response(world: World, tmp_path: Path) 
         project = db.get(m.Project, world.project_id)
         assert project is not None
         result = import_recordings(
-            db, AudioStore(world.data / "audio"), server_keys(), project, folder / "m.jsonl"
+            db, FolderStore(world.data / "audio"), server_keys(), project, folder / "m.jsonl"
         )
         db.commit()
         assert result.imported == 1

@@ -15,7 +15,7 @@ from app.audio.redact import PAD_S
 from app.server import cli
 from app.server import models as m
 from app.server.importer import import_recordings
-from app.server.storage import AudioStore
+from app.server.storage import FolderStore
 from tests.audio.test_align import RATE, spoken
 from tests.server.conftest import World, server_keys
 
@@ -37,7 +37,7 @@ def said_recording(
         project = db.get(m.Project, world.project_id)
         assert project is not None
         result = import_recordings(
-            db, AudioStore(world.data / "audio"), server_keys(), project, folder
+            db, FolderStore(world.data / "audio"), server_keys(), project, folder
         )
         db.commit()
         [task_id] = result.created.values() or [

@@ -26,7 +26,7 @@ from app.server import security as sec
 from app.server.export import export_records
 from app.server.importer import import_recordings
 from app.server.keys import FileKey, MasterKeyError, load_keys
-from app.server.storage import AudioStore
+from app.server.storage import FolderStore
 from tests.server.conftest import World, server_keys, text_doc
 
 
@@ -62,7 +62,7 @@ def long_recording(w: World, tmp: Path, minutes: float) -> str:
         project = db.get(m.Project, w.project_id)
         assert project is not None
         tracemalloc.start()
-        import_recordings(db, AudioStore(w.data / "audio"), server_keys(), project, folder)
+        import_recordings(db, FolderStore(w.data / "audio"), server_keys(), project, folder)
         _now, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         db.commit()
@@ -238,7 +238,7 @@ def test_a_copy_of_the_data_decrypts_nothing_without_the_master_key(
     # with the master key, the same copy opens (the test can tell)
     keys = server_keys()
     key = keys.unwrap(tasks[0].audio_key or b"", f"task:{tasks[0].id}")
-    assert AudioStore(stolen / "data" / "audio").get(tasks[0].id, key)[:4] == b"RIFF"
+    assert FolderStore(stolen / "data" / "audio").get(tasks[0].id, key)[:4] == b"RIFF"
 
 
 def test_a_master_key_inside_the_data_folder_is_refused(world: World) -> None:

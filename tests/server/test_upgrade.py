@@ -31,9 +31,9 @@ def make_legacy(server: Server) -> tuple[str, bytes, str]:
         from app.server.keys import load_keys
 
         keys = load_keys(server.key_file, server.data)
-        from app.server.storage import AudioStore
+        from app.server.storage import FolderStore
 
-        audio = AudioStore(server.data / "audio").get(
+        audio = FolderStore(server.data / "audio").get(
             task.id, keys.unwrap(task.audio_key or b"", f"task:{task.id}")
         )
         raw = AESGCM.generate_key(bit_length=256)

@@ -35,10 +35,11 @@ from sqlalchemy.orm import Session
 
 from app.server.anchor import AnchorKey, anchor_key
 from app.server.cli import inputs
-from app.server.config import Config, ConfigError, load_config
+from app.server.config import S3_KEYS, Config, ConfigError, load_config
 from app.server.db import data_dir, default_url, make_engine, sessions
 from app.server.keys import Keys, MasterKeyError, load_keys
 from app.server.serving import ServerRunning
+from app.server.storage import STORE_ENV, AudioStore, StoreError, open_store
 
 # (command, action) -> what runs it, with a session; set by the modules below
 Run = Callable[[Session, argparse.Namespace], int]
@@ -84,7 +85,17 @@ def configured(args: argparse.Namespace) -> Config:
         os.environ["EARMARK_SERVER_DATA"] = str(cfg.data)
     if args.key_file is None and cfg.key_file is not None:
         args.key_file = cfg.key_file
+    store = getattr(args, "audio_store", None) or cfg.audio_store
+    if store:
+        os.environ[STORE_ENV] = store
+    for name, value in cfg.s3.items():  # the object store's client reads them from there
+        os.environ[S3_KEYS[name]] = value
     return cfg
+
+
+def store_of() -> AudioStore:
+    """The audio store the commands use: --audio-store, the file's, or the data folder's."""
+    return open_store(data_dir())
 
 
 def keys_of(args: argparse.Namespace, create: bool = False) -> Keys:
@@ -133,6 +144,14 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="the master key, outside the data folder (default: $EARMARK_SERVER_KEY_FILE, "
         "else ~/.config/earmark-server/master.key; init creates it)",
+    )
+    p.add_argument(
+        "--audio-store",
+        default=None,
+        metavar="s3://BUCKET/PREFIX",
+        help="keep recordings in an S3-compatible object store (endpoint and credentials from"
+        " the environment, AWS_*, or the configuration file's [s3]; default: $"
+        f"{STORE_ENV}, else the data folder's audio/)",
     )
     sub = p.add_subparsers(dest="command", required=True)
     project = sub.add_parser("project", help="projects and their members").add_subparsers(
@@ -183,6 +202,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         with sessions_of(url, anchor_of(args)) as db:
             return run(db, args)
-    except (MasterKeyError, ServerRunning) as exc:
+    except (MasterKeyError, ServerRunning, StoreError) as exc:
         say(f"earmark-server: {exc}")
         return 2

@@ -14,11 +14,9 @@ from sqlalchemy.orm import Session
 
 from app import formats
 from app.server import models as m
-from app.server.cli import ON_DB, keys_of, say
+from app.server.cli import ON_DB, keys_of, say, store_of
 from app.server.cli.inputs import INT32_MAX, whole
 from app.server.cli.projects import project_named
-from app.server.db import data_dir
-from app.server.storage import AudioStore
 
 if TYPE_CHECKING:  # the bridge's HTTP client is imported when a bridge command runs, so
     # that serving (one process start per server) does not pay for it
@@ -79,7 +77,7 @@ def _bridged(
 def run_pull(db: Session, args: argparse.Namespace) -> int:
     from app.server.label_studio import pull
 
-    store = AudioStore(data_dir() / "audio")
+    store = store_of()
     result = _bridged(
         db, args, lambda p, ls: pull(db, store, keys_of(args), p, ls, args.ls_project)
     )

@@ -20,12 +20,10 @@ from app import formats
 from app.model.conventions import conventions_from
 from app.server import models as m
 from app.server.audit import audit
-from app.server.cli import ON_DB, keys_of, say, shown
+from app.server.cli import ON_DB, keys_of, say, shown, store_of
 from app.server.cli.projects import project_named
-from app.server.db import data_dir
 from app.server.export import export_records, holds_personal_data, item_of, redacted_record
 from app.server.members import role_in
-from app.server.storage import AudioStore
 from app.server.usernames import find_user
 
 
@@ -134,7 +132,7 @@ def redacted_audio(
     tasks = {t.id: t for t in db.scalars(select(m.Task).where(m.Task.id.in_(ids)))}
     try:
         write_redacted_recordings(
-            AudioStore(data_dir() / "audio"),
+            store_of(),
             keys_of(args),
             tasks,
             records,

@@ -21,11 +21,10 @@ from sqlalchemy.orm import Session
 from app.server import models as m
 from app.server.anchor import Head, anchor_key, head, problems
 from app.server.audit import entries, first_break
-from app.server.cli import ON_DB, keys_of, say
+from app.server.cli import ON_DB, keys_of, say, store_of
 from app.server.cli.inputs import INT32_MAX, moment, whole
-from app.server.db import data_dir, wipe_freed
+from app.server.db import wipe_freed
 from app.server.erase import Erased, apply_retention, forget_customer
-from app.server.storage import AudioStore
 from app.server.usernames import find_user
 
 
@@ -107,7 +106,7 @@ def forget(db: Session, args: argparse.Namespace) -> int:
     if not customer:
         say("earmark-server: name the customer's account id (or give it with --id-stdin)")
         return 2
-    done = forget_customer(db, AudioStore(data_dir() / "audio"), keys_of(args), customer)
+    done = forget_customer(db, store_of(), keys_of(args), customer)
     db.commit()
     wipe_freed(db)
     _report("erased", done)
@@ -117,7 +116,7 @@ def forget(db: Session, args: argparse.Namespace) -> int:
 
 
 def retention_run(db: Session, args: argparse.Namespace) -> int:
-    done = apply_retention(db, AudioStore(data_dir() / "audio"))
+    done = apply_retention(db, store_of())
     db.commit()
     if done:
         wipe_freed(db)

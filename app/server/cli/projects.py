@@ -19,14 +19,12 @@ from app.model.taxonomy import taxonomy_from
 from app.protocol import REASONS_MAX, REVIEW_FIRST_MAX, ReviewPolicy
 from app.server import models as m
 from app.server.audit import audit
-from app.server.cli import ON_DB, keys_of, say, shown
+from app.server.cli import ON_DB, keys_of, say, shown, store_of
 from app.server.cli.inputs import INT32_MAX, number, one_line, reason_codes, whole
-from app.server.db import data_dir
 from app.server.importer import import_recordings
 from app.server.keys import pseudonym_context
 from app.server.review import policy_of
 from app.server.served import DEFAULT_RANGE, Voice, voice_range
-from app.server.storage import AudioStore
 
 
 def add(
@@ -277,7 +275,7 @@ def import_(db: Session, args: argparse.Namespace) -> int:
     try:
         result = import_recordings(
             db,
-            AudioStore(data_dir() / "audio"),
+            store_of(),
             keys_of(args),
             project,
             args.path,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.server import models as m
 from app.server.anchor import anchor_key, rekey
 from app.server.audit import append_pending, audit
-from app.server.cli import ON_URL, keys_of, say, sessions_of
+from app.server.cli import ON_URL, keys_of, say, sessions_of, store_of
 from app.server.cli.inputs import (
     CONCURRENCY_MAX,
     PORT_MAX,
@@ -41,7 +41,6 @@ from app.server.keys import (
 )
 from app.server.limits import Limits
 from app.server.serving import alone, serving
-from app.server.storage import AudioStore
 from app.server.upgrade import upgrade_store
 
 
@@ -110,7 +109,7 @@ def init(url: str, args: argparse.Namespace) -> int:
         say(f"master key created at {key_file(args.key_file)}: back it up apart from the data")
     engine = make_engine(url)
     try:
-        done = upgrade_store(sessions(engine), AudioStore(data_dir() / "audio"), keys)
+        done = upgrade_store(sessions(engine), store_of(), keys)
     finally:
         engine.dispose()
     if any(done.values()):
@@ -160,7 +159,7 @@ def prepare_serving(url: str, args: argparse.Namespace) -> dict[str, Any]:
     args.serving_lock = serving(url, data_dir())
     engine = make_engine(url)
     try:  # a store of an older version is brought up to date before anyone is served
-        upgrade_store(sessions(engine), AudioStore(data_dir() / "audio"), keys)
+        upgrade_store(sessions(engine), store_of(), keys)
     finally:
         engine.dispose()
     os.environ[SETTINGS] = settings(url, data_dir(), key_file(args.key_file), args.demo, limits)
@@ -194,7 +193,7 @@ def keep_retention(url: str, keys: Keys) -> None:
             engine = make_engine(url)
             try:
                 with sessions(engine, anchor_key(keys))() as db:
-                    if apply_retention(db, AudioStore(data_dir() / "audio")):
+                    if apply_retention(db, store_of()):
                         db.commit()
                         wipe_freed(db)
                     else:
