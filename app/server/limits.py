@@ -5,7 +5,9 @@ thread and holds at most one database connection at a time, and the pool has a c
 every place, so an admitted request never waits for a thread or a connection. A request that
 finds every place taken waits at most `wait_s`, behind at most `queue` others, then is answered
 503 with Retry-After: the server refuses quickly instead of letting a queue grow until every
-client times out. Sign-in has a lane of its own (its password hash is slow on purpose), so a
+client times out. And where the queue ahead cannot drain in `wait_s` at the pace requests have
+been leaving (a moving average of their time inside), the refusal comes at once instead of
+after the whole wait. Sign-in has a lane of its own (its password hash is slow on purpose), so a
 crowd signing in at nine never starves everyone's sync.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +72,8 @@ class Lane:
     def __init__(self, places: int, queue: int, wait_s: float) -> None:
         self.places, self.queue, self.wait_s = places, queue, wait_s
         self.inside = self.waiting = self.refused = 0
+        self.refused_at_once = 0  # of those, without waiting: the queue could not drain in time
+        self.service_s = 0.0  # a request's time inside, on average of late (0: none seen yet)
         self._sem: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -82,8 +87,9 @@ class Lane:
         """True once inside; False when refused (the queue is full or the wait ran out)."""
         sem = self._semaphore()
         if sem.locked():
-            if self.waiting >= self.queue:
+            if self.waiting >= self.queue or self.expected_wait_s() > self.wait_s:
                 self.refused += 1
+                self.refused_at_once += 1
                 return False
             self.waiting += 1
             try:
@@ -99,8 +105,14 @@ class Lane:
         self.inside += 1
         return True
 
-    def leave(self) -> None:
+    def expected_wait_s(self) -> float:
+        """How long one more request would wait: everyone ahead of it, at the pace of late."""
+        return (self.waiting + 1) * self.service_s / self.places
+
+    def leave(self, took_s: float = 0.0) -> None:
+        """Out, after `took_s` inside (answer sent)."""
         self.inside -= 1
+        self.service_s = took_s if not self.service_s else 0.9 * self.service_s + 0.1 * took_s
         self._semaphore().release()
 
 
@@ -132,7 +144,8 @@ class AdmissionMiddleware:
         if not await lane.enter():
             await busy(send, self.admission.limits.retry_after_s)
             return
+        start = time.monotonic()
         try:
             await self.app(scope, receive, send)
         finally:
-            lane.leave()
+            lane.leave(time.monotonic() - start)
