@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 from app.server import models as m
 from app.server.audit import audit
 from app.server.feed import feed
-from app.server.importer import pseudonym
-from app.server.keys import Keys, pseudonym_key
+from app.server.keys import Keys, pseudonym, pseudonym_key
 from app.server.storage import AudioStore
 
 DAY_S = 86_400.0

@@ -22,7 +22,7 @@ from app.model.conventions import conventions_from
 from app.protocol import Prefill, SegmentDoc
 from app.server import models as m
 from app.server.audit import audit
-from app.server.keys import Keys, pseudonym_key
+from app.server.keys import Keys, pseudonym, pseudonym_key
 from app.server.served import served_copy, voice_of
 from app.server.storage import AudioStore
 
@@ -33,10 +33,6 @@ if TYPE_CHECKING:
 # What a file may bring in (app.formats.Record): the recording, the customer's id (made a
 # pseudonym here), a hypothesis, an intent, slots, segments and flags. Nothing else a file holds
 # is read at all, so no other field can reach the database.
-
-
-def pseudonym(key: bytes, customer_id: str) -> str:
-    return hmac.new(key, b"customer:" + customer_id.encode(), hashlib.sha256).hexdigest()
 
 
 def sampled(key: bytes, customer_id: str, rate: float) -> bool:

@@ -134,6 +134,12 @@ def pseudonym_context(project_id: str) -> str:
     return f"pseudonym:{project_id}"
 
 
+def pseudonym(key: bytes, customer_id: str) -> str:
+    """A customer's pseudonym in a project: keyed, so a copy of the database alone cannot tell
+    whose recordings these are by trying customer ids."""
+    return hmac.new(key, b"customer:" + customer_id.encode(), hashlib.sha256).hexdigest()
+
+
 def pseudonym_key(keys: Keys, project_id: str, stored: bytes) -> bytes:
     """A project's pseudonym key, unwrapped (it is never kept in plain)."""
     if not is_wrapped(stored):

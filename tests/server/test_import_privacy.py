@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.server import models as m
-from app.server.importer import import_recordings, pseudonym, sampled
-from app.server.keys import pseudonym_key
+from app.server.importer import import_recordings, sampled
+from app.server.keys import pseudonym, pseudonym_key
 from app.server.storage import FolderStore
 from tests.conftest import write_tone
 from tests.server.conftest import World, server_keys

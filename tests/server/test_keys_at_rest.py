@@ -19,8 +19,7 @@ from sqlalchemy import select
 from app.server import models as m
 from app.server.backup import SQLITE_FILE
 from app.server.db import make_engine, sessions
-from app.server.importer import pseudonym
-from app.server.keys import is_wrapped, load_keys, pseudonym_key
+from app.server.keys import is_wrapped, load_keys, pseudonym, pseudonym_key
 from tests.workstation.sync.conftest import ROOT, Server, make_server
 
 GUESSES = [f"r{k:04d}" for k in range(4)]  # the customers make_server imports (file stems)

@@ -40,14 +40,18 @@ def test_a_server_keeps_its_recordings_in_the_object_store_alone(
     )
     config.chmod(0o600)
     for variable in (*S3_KEYS.values(), STORE_ENV):  # only the file says where and how
-        monkeypatch.delenv(variable, raising=False)
+        monkeypatch.setenv(variable, "")  # noted, so that whatever is set later is undone
+        monkeypatch.delenv(variable)
     monkeypatch.setenv("EARMARK_SERVER_CONFIG", str(config))
     server = make_server(tmp_path / "srv", recordings=3)  # imported by the file's store
     originals = {
         hashlib.sha256(p.read_bytes()).hexdigest(): p.read_bytes()
         for p in (tmp_path / "srv" / "recordings").glob("*.wav")
     }
-    store = open_store(server.data)
+    with monkeypatch.context() as looking:  # the test's own look at the store: its client
+        for k, v in env.items():  # keeps what it was made with; the server has only the file
+            looking.setenv(k, v)
+        store = open_store(tmp_path, url)
     assert isinstance(store, ObjectStore) and len(list(store.names())) == 3
     assert not list(server.data.rglob("*.bin")), "a recording in the data folder"
     server.start()

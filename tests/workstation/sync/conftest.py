@@ -23,6 +23,8 @@ import pyotp
 import pytest
 
 from app.server.cli import main as cli_main
+from app.server.config import S3_KEYS
+from app.server.storage import STORE_ENV
 from tests.conftest import write_tone
 from tests.pg import copy_pg_database, on_test_cluster, pg_template
 
@@ -63,6 +65,8 @@ class Server:
         """earmark-server's own entry point, run in this process (start() runs it as a server)."""
         out = io.StringIO()
         old_env = os.environ.get("EARMARK_SERVER_DATA")
+        # what a configuration file puts in the environment stays with this one command
+        kept = {k: os.environ.get(k) for k in (STORE_ENV, *S3_KEYS.values())}
         os.environ["EARMARK_SERVER_DATA"] = str(self.data)
         old_stdin = sys.stdin
         sys.stdin = io.StringIO(stdin)
@@ -72,6 +76,11 @@ class Server:
                 code = cli_main(["--db", self.db, *keys, *args])
         finally:
             sys.stdin = old_stdin
+            for k, v in kept.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
             if old_env is None:
                 os.environ.pop("EARMARK_SERVER_DATA", None)
             else:
