@@ -2,20 +2,20 @@
 
 Beneath text (the transcript, the segment list) it is the background brush, so it never covers
 a character being typed and costs what a plain background costs. Over the recording, whose
-segments are filled, it is a see-through layer in front that takes no click or key. Either way
-it is one cached tile, made again only when its text changes (once a minute, for the time).
+segments are filled, the plot draws it last, in front (see-through; it takes no click or key).
+Either way it is one cached tile, made again only when its text changes (once a minute, for
+the time).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
     QFontMetricsF,
     QPainter,
-    QPaintEvent,
     QPalette,
     QPixmap,
 )
@@ -69,40 +69,13 @@ def plain(widget: QWidget) -> QColor:
     return target.palette().color(QPalette.ColorGroup.Active, target.backgroundRole())
 
 
-class Overlay(QWidget):
-    """The watermark in front of `host`, covering it whatever its size; clicks, keys and the
-    mouse wheel go through to what is beneath."""
-
-    def __init__(self, host: QWidget) -> None:
-        super().__init__(host)
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.tile: QPixmap | None = None
-        self.host = host
-        host.installEventFilter(self)
-        self.setGeometry(host.rect())
-        self.hide()
-
-    def set_text(self, text: str | None) -> None:
-        clear = QColor(0, 0, 0, 0)
-        self.tile = tile(text, clear, self.devicePixelRatioF()) if text else None
-        self.setGeometry(self.host.rect())
-        self.setVisible(self.tile is not None)
-        self.raise_()
-        self.update()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if watched is self.host and event.type() == QEvent.Type.Resize:
-            self.setGeometry(self.host.rect())
-        return False
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        if self.tile is None:
-            return
-        r = event.rect()
-        w = max(1, round(self.tile.width() / self.tile.devicePixelRatio()))
-        h = max(1, round(self.tile.height() / self.tile.devicePixelRatio()))
-        p = QPainter(self)
-        p.drawTiledPixmap(r, self.tile, QPoint(r.x() % w, r.y() % h))  # the pattern fixed
-        p.end()
+def draw_over(p: QPainter, rect: QRectF, mark: QPixmap) -> None:
+    """`mark` tiled over `rect` (a view's own pixels), the pattern fixed to the view's origin,
+    whatever part of it is being drawn."""
+    ratio = mark.devicePixelRatio()
+    w, h = mark.width() / ratio, mark.height() / ratio
+    r = rect.toAlignedRect()
+    p.save()
+    p.resetTransform()
+    p.drawTiledPixmap(r, mark, QPoint(round(r.x() % w), round(r.y() % h)))
+    p.restore()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFocusEvent, QPen
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFocusEvent, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QVBoxLayout
 
 from app.audio.clip import Clip
@@ -20,6 +20,17 @@ MIN_SPAN_S = 0.05
 AXIS_WIDTH_PX = 58
 
 
+class _Plot(pg.PlotWidget):  # type: ignore[misc]
+    """The plot, drawing the watermark last (its scene's units are the view's pixels)."""
+
+    mark: QPixmap | None = None
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        super().drawForeground(painter, rect)
+        if self.mark is not None:
+            watermark.draw_over(painter, rect, self.mark)
+
+
 class WaveformView(QFrame):
     seek_requested = Signal(float)
     segment_selected = Signal(int)
@@ -32,7 +43,7 @@ class WaveformView(QFrame):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName("waveform")
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = _Plot(background="w")
         self.plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -58,7 +69,7 @@ class WaveformView(QFrame):
         # stretches a muting project covered by a tone: bars along the bottom, with their kind
         self.muted = self._bars(QColor(170, 0, 170, 210), 8)
         self.muted_labels: list[pg.TextItem] = []
-        self.mark: watermark.Overlay | None = None  # who and when, if the project asks
+        self.mark: QPixmap | None = None  # who and when, if the project asks
         self.overview = OverviewStrip(AXIS_WIDTH_PX)
         self.overview.jump_requested.connect(self.centre_on)
         lay = QVBoxLayout(self)
@@ -125,13 +136,12 @@ class WaveformView(QFrame):
 
     def set_watermark(self, text: str | None) -> None:
         """`text` faintly over the waveform, in front of its filled segments; None: none."""
-        if self.mark is None:
-            if not text:
-                return
-            viewport = self.plot.viewport()
-            assert viewport is not None
-            self.mark = watermark.Overlay(viewport)
-        self.mark.set_text(text)
+        clear = QColor(0, 0, 0, 0)
+        ratio = self.plot.devicePixelRatioF()
+        self.mark = self.plot.mark = watermark.tile(text, clear, ratio) if text else None
+        viewport = self.plot.viewport()
+        if viewport is not None:
+            viewport.update()
 
     def set_muted(self, stretches: tuple[tuple[float, float, str], ...]) -> None:
         """Stretches the server covered by a tone, each named by its kind's tag."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
 from app.ui import watermark
@@ -65,19 +64,18 @@ def test_the_watermark_names_the_user_in_the_screenshot_not_in_the_text(
         other = watermark.tile("someone_else · 2026-01-01 00:00", QColor("white"), ratio)
         other_image = other.toImage().convertToFormat(QImage.Format.Format_RGB32)
         assert pattern_matches(shown, other_image, below_text) < 0.95
-        # over the recording: a layer in front of it, the same mark, taking no click
-        mark = ctrl.window.waveform.mark
-        plot_view = ctrl.window.waveform.plot.viewport()
-        assert mark is not None and mark.isVisible() and mark.geometry() == plot_view.rect()
-        assert mark.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        # over the recording: the plot draws the same mark last, in front of its segments
+        waveform = ctrl.window.waveform
+        plot_view = waveform.plot.viewport()
         clear = QColor(0, 0, 0, 0)
-        expected = watermark.tile(clock.text(), clear, mark.devicePixelRatioF()).toImage()
-        assert mark.tile is not None and mark.tile.toImage() == expected
+        expected = watermark.tile(clock.text(), clear, plot_view.devicePixelRatioF()).toImage()
+        assert waveform.mark is not None and waveform.mark.toImage() == expected
         with_mark = plot_view.grab().toImage()
-        mark.hide()
+        waveform.set_watermark(None)
         without = plot_view.grab().toImage()
-        mark.show()
+        waveform.set_watermark(clock.text())
         assert with_mark != without  # it is in what the screen shows
+        assert plot_view.grab().toImage() == with_mark  # and the same again
         ctrl.window.grab().save(str(tmp_path / "watermark.png"))
     finally:
         close(ws, client)
