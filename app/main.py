@@ -63,7 +63,12 @@ class Workstation:
     ctrl: Controller
     runner: QtRunner
     review: ReviewControls | None = None
-    lock: ScreenLock | None = None
+
+    @property
+    def lock(self) -> ScreenLock | None:
+        from app.workstation.lock import ScreenLock
+
+        return self.ctrl.lock if isinstance(self.ctrl.lock, ScreenLock) else None
 
 
 def build(
@@ -165,7 +170,7 @@ def build_remote(
     else:
         ctrl.actions.install(modes.annotate(ctrl, sync, signing_out, lock.lock))
     _pedals(ctrl, open_pedal)
-    return Workstation(ctrl, parts.runner, review, lock)
+    return Workstation(ctrl, parts.runner, review)
 
 
 def unlocker_of(remote: Remote) -> Unlocker:

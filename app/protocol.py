@@ -7,6 +7,7 @@ and Status (app/model/annotation.py) as plain strings; tests/test_protocol.py ti
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -14,6 +15,19 @@ from pydantic_core import PydanticCustomError
 
 Role = Literal["annotator", "reviewer", "admin"]
 API = "/api/v1"
+
+
+def is_loopback(host: str) -> bool:
+    """This machine: the one place plain http is allowed (the workstation to its server, the
+    server to Label Studio or an object store); TLS everywhere else."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 LOCK_AFTER_S = 600  # a project's idle time before its workstations lock, unless it sets one
 
 

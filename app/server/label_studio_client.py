@@ -10,7 +10,6 @@ is refused. A download stops at MAX_DOWNLOAD_BYTES; the task list at what was re
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Any
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 import httpx
+
+from app.protocol import is_loopback
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 # The most a recording may weigh: 4 GiB, the largest WAV there is (its sizes are 32-bit), and
@@ -31,15 +32,6 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 class BridgeError(Exception):
     """Label Studio could not be reached or answered otherwise; str() is one line for the user."""
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _origin_of(parts: SplitResult) -> tuple[str, str, int] | None:
@@ -82,7 +74,7 @@ class LabelStudio:
             raise BridgeError(
                 f"{_shown(parts)}: give the Label Studio address without a user or password."
             )
-        if parts.scheme == "http" and not _loopback(own[1]):
+        if parts.scheme == "http" and not is_loopback(own[1]):
             raise BridgeError(
                 f"{self.url}: the token would cross the network in the clear; use https "
                 "(plain http only to this machine)."

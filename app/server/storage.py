@@ -14,8 +14,8 @@ parts, for a long one) and removed there.
 
 from __future__ import annotations
 
-import ipaddress
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from app import sealed
+from app.protocol import is_loopback
 
 if TYPE_CHECKING:
     from obstore.store import S3Store
@@ -199,13 +200,9 @@ class FolderStore(AudioStore):
         return (f.name for f in sorted(self.folder.glob(f"*{SUFFIX}")))
 
     def fetch(self, name: str, target: Path) -> None:
-        import shutil
-
         shutil.copyfile(self.folder / name, target)
 
     def place(self, name: str, source: Path) -> None:
-        import shutil
-
         part = self.folder / f"{name}.part"
         shutil.copyfile(source, part)
         part.replace(self.folder / name)
@@ -291,7 +288,7 @@ class ObjectStore(AudioStore):
         # a store that does not answer is said within seconds, not after minutes of retries
         client: dict[str, Any] = {"connect_timeout": timedelta(seconds=5), "timeout": TIMEOUT}
         if endpoint.startswith("http://"):
-            if not _loopback(endpoint):
+            if not is_loopback(urlsplit(endpoint).hostname or ""):
                 raise StoreError(
                     f"the audio store's endpoint {endpoint} is plain http on another machine:"
                     " use https (plain http only to this machine)"
@@ -399,16 +396,6 @@ def _missing() -> tuple[type[BaseException], ...]:
     from obstore.exceptions import NotFoundError
 
     return (FileNotFoundError, NotFoundError)
-
-
-def _loopback(endpoint: str) -> bool:
-    host = urlsplit(endpoint).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 STORE_ENV = "EARMARK_SERVER_AUDIO_STORE"  # set by --audio-store or the configuration file

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.sign_in_dialog import code_field, error_line, password_field
+
 
 class Ask(Enum):
     """What the panel asks for."""
@@ -38,15 +40,8 @@ class LockPanel(QWidget):
         self.who = QLabel()
         self.why = QLabel()
         self.why.setWordWrap(True)
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password, self.code, self.message = password_field(), code_field(), error_line()
         self.password.setMaxLength(1000)
-        self.code = QLineEdit()
-        self.code.setPlaceholderText("6 digits from your authenticator app")
-        self.code.setMaxLength(10)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00000;")
         self.button = QPushButton("Unlock")
         self.button.setDefault(True)
         self.button.clicked.connect(self._go)

@@ -18,6 +18,28 @@ from PySide6.QtWidgets import (
 from app.protocol import Me
 
 
+def password_field() -> QLineEdit:
+    field = QLineEdit()
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    return field
+
+
+def code_field() -> QLineEdit:
+    """The second factor: what the authenticator app shows."""
+    field = QLineEdit()
+    field.setPlaceholderText("6 digits from your authenticator app")
+    field.setMaxLength(10)
+    return field
+
+
+def error_line() -> QLabel:
+    """Why it did not work, in red, wrapped."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #b00000;")
+    return label
+
+
 class SignInDialog(QDialog):
     """`sign_in(server, user, password, code)` runs off the GUI thread through `run`."""
 
@@ -36,14 +58,7 @@ class SignInDialog(QDialog):
         self.server = QLineEdit(server)
         self.server.setPlaceholderText("https://earmark.example.org")
         self.user = QLineEdit(username)
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.code = QLineEdit()
-        self.code.setPlaceholderText("6 digits from your authenticator app")
-        self.code.setMaxLength(10)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00000;")
+        self.password, self.code, self.message = password_field(), code_field(), error_line()
         form = QFormLayout()
         form.addRow("Server", self.server)
         form.addRow("User name", self.user)

@@ -69,7 +69,6 @@ class WaveformView(QFrame):
         # stretches a muting project covered by a tone: bars along the bottom, with their kind
         self.muted = self._bars(QColor(170, 0, 170, 210), 8)
         self.muted_labels: list[pg.TextItem] = []
-        self.mark: QPixmap | None = None  # who and when, if the project asks
         self.overview = OverviewStrip(AXIS_WIDTH_PX)
         self.overview.jump_requested.connect(self.centre_on)
         lay = QVBoxLayout(self)
@@ -134,11 +133,16 @@ class WaveformView(QFrame):
         xs = np.array([t for span in spans for t in span], dtype=float)
         self.proposals.setData(xs, np.full(len(xs), top))
 
+    @property
+    def mark(self) -> QPixmap | None:
+        """The watermark's tile (who and when), if the project asks for one."""
+        return self.plot.mark
+
     def set_watermark(self, text: str | None) -> None:
         """`text` faintly over the waveform, in front of its filled segments; None: none."""
         clear = QColor(0, 0, 0, 0)
         ratio = self.plot.devicePixelRatioF()
-        self.mark = self.plot.mark = watermark.tile(text, clear, ratio) if text else None
+        self.plot.mark = watermark.tile(text, clear, ratio) if text else None
         viewport = self.plot.viewport()
         if viewport is not None:
             viewport.update()

@@ -18,20 +18,13 @@ from app.main import Workstation
 from app.ui.lock_panel import Ask
 from app.workstation.demo import start_demo_server
 from app.workstation.remote import open_remote
+from app.workstation.server_sync import ServerSync
 from app.workstation.store.db import Store
 from app.workstation.sync.client import Client
 from tests.ui.keys import A, C, press, type_text
-from tests.ui.windows import show_remote
+from tests.ui.windows import annotator_window, show_remote
 from tests.workstation.sync.conftest import PASSWORD, Server
 from tests.workstation.sync.conftest import server as server  # noqa: F401  (the real server fixture)
-
-
-def window(qtbot: Any, server: Server, tmp_path: Path) -> tuple[Workstation, Client]:
-    client = Client.in_memory(server.url)
-    client.login("ann_a", PASSWORD, server.code("ann_a"))
-    ws = show_remote(qtbot, open_remote(client, "ann_a", new_key()), tmp_path / "a.ini")
-    qtbot.waitUntil(lambda: ws.ctrl.clip is not None, timeout=20_000)
-    return ws, client
 
 
 def close(ws: Workstation, client: Client) -> None:
@@ -46,6 +39,13 @@ def wrong_code(server: Server, name: str) -> str:
     now = time.time()
     taken = {server.totp[name].at(now + 30 * k) for k in range(-2, 3)}
     return next(c for c in (f"{k:06d}" for k in range(0, 10**6, 7919)) if c not in taken)
+
+
+def one_pass(qtbot: Any, sync: ServerSync) -> None:
+    """A sync pass, started now and finished."""
+    passes = sync.passes
+    sync.sync_now()
+    qtbot.waitUntil(lambda: sync.passes > passes, timeout=20_000)
 
 
 def stored_text(store_path: Path, task_id: str) -> str:
@@ -67,7 +67,7 @@ def test_idle_lock_hides_the_work_and_the_second_factor_brings_it_back(
     qtbot: Any, server: Server, tmp_path: Path
 ) -> None:
     server.cli("project", "lock-after", "va", "2s")
-    ws, client = window(qtbot, server, tmp_path)
+    ws, client = annotator_window(qtbot, server, tmp_path)
     ctrl, lock = ws.ctrl, ws.lock
     assert lock is not None and lock.after_s == 2
     try:
@@ -124,7 +124,7 @@ def test_idle_lock_hides_the_work_and_the_second_factor_brings_it_back(
 def test_ctrl_alt_l_locks_at_once_and_an_ended_session_asks_for_a_sign_in(
     qtbot: Any, server: Server, tmp_path: Path
 ) -> None:
-    ws, client = window(qtbot, server, tmp_path)
+    ws, client = annotator_window(qtbot, server, tmp_path)
     ctrl, lock, sync = ws.ctrl, ws.lock, ws.ctrl.sync
     assert lock is not None and sync is not None and lock.after_s == 600  # the default
     try:
@@ -140,9 +140,7 @@ def test_ctrl_alt_l_locks_at_once_and_an_ended_session_asks_for_a_sign_in(
         )
         assert r.status_code == 204
         client._access = None  # the access token too is gone with the session
-        passes = sync.passes
-        sync.sync_now()
-        qtbot.waitUntil(lambda: sync.passes > passes, timeout=20_000)
+        one_pass(qtbot, sync)
         assert lock.panel.asking == Ask.SIGN_IN
         assert lock.panel.password.isVisible() and lock.panel.code.isVisible()
         type_text(qtbot, PASSWORD)
@@ -150,9 +148,7 @@ def test_ctrl_alt_l_locks_at_once_and_an_ended_session_asks_for_a_sign_in(
         type_text(qtbot, server.code("ann_a"))
         press(qtbot, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: not lock.locked, timeout=10_000)
-        passes = sync.passes
-        sync.sync_now()
-        qtbot.waitUntil(lambda: sync.passes > passes, timeout=20_000)
+        one_pass(qtbot, sync)
         assert sync.status is not None and sync.status.online and not sync.status.session_ended
     finally:
         close(ws, client)
@@ -161,14 +157,12 @@ def test_ctrl_alt_l_locks_at_once_and_an_ended_session_asks_for_a_sign_in(
 def test_a_session_that_ends_while_working_locks_the_window(
     qtbot: Any, server: Server, tmp_path: Path
 ) -> None:
-    ws, client = window(qtbot, server, tmp_path)
+    ws, client = annotator_window(qtbot, server, tmp_path)
     ctrl, lock, sync = ws.ctrl, ws.lock, ws.ctrl.sync
     assert lock is not None and sync is not None
     try:
         server.cli("user", "disable", "ann_a")  # the lead ends it
-        passes = sync.passes
-        sync.sync_now()
-        qtbot.waitUntil(lambda: sync.passes > passes, timeout=20_000)
+        one_pass(qtbot, sync)
         assert lock.locked and lock.panel.asking == Ask.SIGN_IN and not shows_work(ws)
         assert "session has ended" in lock.panel.why.text()
         index = ctrl.editor.index

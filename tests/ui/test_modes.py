@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt
 
 from app.audio.vault import new_key
 from app.keymap import Cmd, Scope
-from app.main import Workstation
 from app.model import annotation as ops
 from app.model.task import Task
 from app.ui.actions import DuplicateHandler
@@ -30,8 +29,8 @@ from app.workstation.remote import open_remote
 from app.workstation.store.db import Store
 from app.workstation.sync.client import Client
 from tests.ui.keys import C, S, press, type_text
-from tests.ui.windows import show_remote
-from tests.workstation.sync.conftest import PASSWORD, Server
+from tests.ui.windows import annotator_window, show_remote
+from tests.workstation.sync.conftest import Server
 from tests.workstation.sync.conftest import server as server  # noqa: F401  (the real server fixture)
 
 LEFT_OUT = {
@@ -102,14 +101,6 @@ def watch(store: Store) -> WatchedConnection:
     watched = WatchedConnection(store._db, threading.get_ident())
     store._db = watched  # type: ignore[assignment]
     return watched
-
-
-def annotator_window(qtbot: Any, server: Server, tmp_path: Path) -> tuple[Workstation, Client]:
-    client = Client.in_memory(server.url)
-    client.login("ann_a", PASSWORD, server.code("ann_a"))
-    ws = show_remote(qtbot, open_remote(client, "ann_a", new_key()), tmp_path / "a.ini")
-    qtbot.waitUntil(lambda: ws.ctrl.clip is not None, timeout=20_000)
-    return ws, client
 
 
 def test_annotate_mode_table_and_no_store_reads_on_the_gui_thread(

@@ -11,7 +11,8 @@ from PySide6.QtGui import QColor, QImage
 from app.ui import watermark
 from app.workstation.watermark import WatermarkClock
 from tests.ui.keys import type_text
-from tests.ui.test_lock import close, window
+from tests.ui.test_lock import close
+from tests.ui.windows import annotator_window
 from tests.workstation.sync.conftest import Server
 from tests.workstation.sync.conftest import server as server  # noqa: F401  (the real server fixture)
 
@@ -41,7 +42,7 @@ def test_the_watermark_names_the_user_in_the_screenshot_not_in_the_text(
     qtbot: Any, server: Server, tmp_path: Path
 ) -> None:
     server.cli("project", "watermark", "va", "on")
-    ws, client = window(qtbot, server, tmp_path)
+    ws, client = annotator_window(qtbot, server, tmp_path)
     ctrl = ws.ctrl
     try:
         clock = ctrl.watermark
@@ -82,7 +83,7 @@ def test_the_watermark_names_the_user_in_the_screenshot_not_in_the_text(
 
 
 def test_no_watermark_unless_the_project_asks(qtbot: Any, server: Server, tmp_path: Path) -> None:
-    ws, client = window(qtbot, server, tmp_path)
+    ws, client = annotator_window(qtbot, server, tmp_path)
     try:
         assert ws.ctrl.watermark is None
         view = ws.ctrl.window.transcript.edit.viewport()

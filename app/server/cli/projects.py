@@ -219,17 +219,29 @@ def retention(db: Session, args: argparse.Namespace) -> int:
     return 0
 
 
-def mute_spoken_data(db: Session, args: argparse.Namespace) -> int:
-    project = project_named(db, args.name)
+def set_on_project(
+    db: Session, name: str, field: str, value: Any, action: str = "", **audited: Any
+) -> bool:
+    """One setting of the project `name` changed, audited as `action` (by default the field's
+    name) with `audited` as detail, and committed; False, once said, when there is no such
+    project."""
+    project = project_named(db, name)
     if project is None:
-        return 2
-    project.mute_spoken_data = args.state == "on"
-    audit(db, None, "mute_spoken_data", project.id, on=project.mute_spoken_data)
+        return False
+    setattr(project, field, value)
+    audit(db, None, action or field, project.id, **audited)
     db.commit()
+    return True
+
+
+def mute_spoken_data(db: Session, args: argparse.Namespace) -> int:
+    on = args.state == "on"
+    if not set_on_project(db, args.name, "mute_spoken_data", on, on=on):
+        return 2
     say(
         f"project {args.name}: recordings imported from now on are served with the personal"
         " data their hypothesis says covered by a tone (those imported before stay as they are)"
-        if project.mute_spoken_data
+        if on
         else f"project {args.name}: recordings imported from now on are served as they are"
     )
     return 0
@@ -247,13 +259,10 @@ def _voice_or_off(text: str) -> Voice | None:
 
 
 def disguise_voice(db: Session, args: argparse.Namespace) -> int:
-    project = project_named(db, args.name)
-    if project is None:
-        return 2
     voice: Voice | None = args.range
-    project.voice_disguise = None if voice is None else voice.to_json()
-    audit(db, None, "voice_disguise", project.id, range=project.voice_disguise)
-    db.commit()
+    stored = None if voice is None else voice.to_json()
+    if not set_on_project(db, args.name, "voice_disguise", stored, range=stored):
+        return 2
     say(
         f"project {args.name}: recordings imported from now on are served with the voice"
         f" disguised (McAdams coefficient drawn from {voice.low}-{voice.high} for each; those"

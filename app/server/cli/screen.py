@@ -12,9 +12,8 @@ import argparse
 from sqlalchemy.orm import Session
 
 from app.protocol import LOCK_AFTER_S
-from app.server.audit import audit
 from app.server.cli import ON_DB, say
-from app.server.cli.projects import project_named
+from app.server.cli.projects import set_on_project
 
 LOCK_MAX_MIN = 24 * 60  # longer than a working day is never, said plainly
 
@@ -66,12 +65,9 @@ def add(pc: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def lock_after(db: Session, args: argparse.Namespace) -> int:
-    project = project_named(db, args.name)
-    if project is None:
+    seconds = args.minutes  # the parser made seconds of it
+    if not set_on_project(db, args.name, "lock_after_s", seconds, "lock_after", seconds=seconds):
         return 2
-    project.lock_after_s = args.minutes
-    audit(db, None, "lock_after", project.id, seconds=project.lock_after_s)
-    db.commit()
     say(
         f"project {args.name}: workstations lock after {args.minutes / 60:g} idle minute(s),"
         " once they open the project again"
@@ -83,15 +79,12 @@ def lock_after(db: Session, args: argparse.Namespace) -> int:
 
 
 def watermark(db: Session, args: argparse.Namespace) -> int:
-    project = project_named(db, args.name)
-    if project is None:
+    on = args.state == "on"
+    if not set_on_project(db, args.name, "watermark", on, on=on):
         return 2
-    project.watermark = args.state == "on"
-    audit(db, None, "watermark", project.id, on=project.watermark)
-    db.commit()
     say(
         f"project {args.name}: the user's name and the time are drawn over the item"
-        if project.watermark
+        if on
         else f"project {args.name}: no watermark"
     )
     return 0

@@ -7,7 +7,6 @@ The access token lives in memory only; the refresh token goes to whoever `save_r
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import time
 from collections.abc import Callable
 from typing import Any
@@ -33,6 +32,7 @@ from app.protocol import (
     TaskOut,
     Tokens,
     UnlockRequest,
+    is_loopback,
 )
 
 
@@ -102,16 +102,11 @@ def check_server_url(url: str) -> str:
     parts = urlsplit(url.strip().rstrip("/"))
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SyncError(f"{url!r} is not a server address; it looks like https://host:port.")
-    if parts.scheme == "http":
-        host = parts.hostname
-        loopback = host == "localhost"
-        with contextlib.suppress(ValueError):
-            loopback = loopback or ipaddress.ip_address(host).is_loopback
-        if not loopback:
-            raise SyncError(
-                "Use https:// for a server on another machine; plain http is only "
-                "allowed to this machine."
-            )
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise SyncError(
+            "Use https:// for a server on another machine; plain http is only "
+            "allowed to this machine."
+        )
     return f"{parts.scheme}://{parts.netloc}"
 
 
